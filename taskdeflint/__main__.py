@@ -1,0 +1,3 @@
+from taskdeflint.cli import main
+
+main()

@@ -1,0 +1,258 @@
+"""The rule catalogue: one TOML file per rule, shipped in `rules/`, plus any `--rules-dir`.
+
+A rule file holds the rule's identity (id, kebab-case name, default severity), its documentation (summary,
+docs, the AWS source it rests on), at least one bad and one good example, and its logic: either a JSON
+Schema fragment that the task definition must satisfy, or the name of a Python check
+(`package.module:function`, or `file.py:function` beside the rule file for user rules).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import re
+import sys
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from taskdeflint.findings import Severity
+
+if TYPE_CHECKING:
+    from taskdeflint.model import TaskDef
+
+CheckFunction = Callable[["TaskDef"], Iterable[tuple[str, str]]]
+
+RULE_ID = re.compile(r"^[A-Z]{2,8}[0-9]{3}$")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_ENGINE_MODULES = ("taskdeflint.document:", "taskdeflint.schema:", "taskdeflint.lint:")
+_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "severity",
+        "summary",
+        "docs",
+        "source",
+        "check",
+        "schema",
+        "message",
+        "examples",
+    }
+)
+_EXAMPLE_KEYS = frozenset({"kind", "title", "document", "pointers", "config"})
+
+
+class CatalogueError(Exception):
+    """A rule file that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    kind: Literal["bad", "good"]
+    title: str
+    document: str
+    pointers: tuple[str, ...]
+    config: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    docs: str
+    source: str
+    examples: tuple[Example, ...]
+    check: str | None
+    schema: dict[str, Any] | None
+    message: str | None
+    origin: Path
+
+    @property
+    def engine_stage(self) -> bool:
+        """True for rules that the parser or the schema stage emit rather than a check function."""
+        return self.check is not None and self.check.startswith(_ENGINE_MODULES)
+
+    @property
+    def builtin(self) -> bool:
+        return self.id.startswith("TDL")
+
+    def load_check(self) -> CheckFunction:
+        """Import the check function this rule names."""
+        assert self.check is not None
+        return _import_check(self.check, self.origin.parent)
+
+
+def _import_check(target: str, base: Path) -> CheckFunction:
+    module_name, _, function_name = target.partition(":")
+    if module_name.endswith(".py"):
+        path = (base / module_name).resolve()
+        key = f"taskdeflint_user_rules.{path.stem}_{abs(hash(path))}"
+        module = sys.modules.get(key)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(key, path)
+            if spec is None or spec.loader is None:
+                raise CatalogueError(f"{path}: cannot load check module")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[key] = module
+            spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(module_name)
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise CatalogueError(f"check {target!r} is not a function")
+    return function  # type: ignore[no-any-return]
+
+
+def builtin_rules_dir() -> Path:
+    """The shipped rules: inside the installed package, or beside it in a source checkout."""
+    packaged = resources.files("taskdeflint").joinpath("rules")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def _fail(path: Path, message: str) -> CatalogueError:
+    return CatalogueError(f"{path}: {message}")
+
+
+def parse_rule(path: Path) -> Rule:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(path, f"cannot read rule file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise _fail(path, f"invalid TOML: {error}") from None
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise _fail(path, f"unknown key(s): {', '.join(unknown)}")
+    for key in ("id", "name", "severity", "summary", "docs", "source"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise _fail(path, f"{key!r} must be a non-empty string")
+    rule_id: str = data["id"]
+    if not RULE_ID.match(rule_id):
+        raise _fail(path, f"id {rule_id!r} must be 2-8 capital letters and 3 digits, e.g. ORG001")
+    if not RULE_NAME.match(data["name"]):
+        raise _fail(path, f"name {data['name']!r} must be kebab-case")
+    try:
+        severity = Severity.parse(data["severity"])
+    except ValueError as error:
+        raise _fail(path, str(error)) from None
+    check = data.get("check")
+    schema_text = data.get("schema")
+    if (check is None) == (schema_text is None):
+        raise _fail(path, "give exactly one of 'check' (a Python check) or 'schema' (a fragment)")
+    schema: dict[str, Any] | None = None
+    if schema_text is not None:
+        if not isinstance(schema_text, str):
+            raise _fail(path, "'schema' must be a string holding a JSON Schema object")
+        try:
+            schema = json.loads(schema_text)
+        except json.JSONDecodeError as error:
+            raise _fail(path, f"'schema' is not valid JSON: {error}") from None
+        if not isinstance(schema, dict):
+            raise _fail(path, "'schema' must be a JSON object")
+        if not isinstance(data.get("message"), str):
+            raise _fail(path, "a schema rule needs a 'message' template")
+    elif not isinstance(check, str) or ":" not in check:
+        raise _fail(path, "'check' must read 'module:function' or 'file.py:function'")
+    examples = tuple(_parse_examples(path, data.get("examples")))
+    kinds = {e.kind for e in examples}
+    if kinds != {"bad", "good"}:
+        raise _fail(path, "needs at least one bad and one good example")
+    return Rule(
+        id=rule_id,
+        name=data["name"],
+        severity=severity,
+        summary=data["summary"].strip(),
+        docs=data["docs"].strip(),
+        source=data["source"].strip(),
+        examples=examples,
+        check=check,
+        schema=schema,
+        message=data.get("message"),
+        origin=path,
+    )
+
+
+def _parse_examples(path: Path, raw: object) -> Iterator[Example]:
+    if not isinstance(raw, list):
+        raise _fail(path, "'examples' must be an array of tables ([[examples]])")
+    for number, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            raise _fail(path, f"example {number} must be a table")
+        unknown = sorted(set(item) - _EXAMPLE_KEYS)
+        if unknown:
+            raise _fail(path, f"example {number}: unknown key(s): {', '.join(unknown)}")
+        kind = item.get("kind")
+        if kind not in ("bad", "good"):
+            raise _fail(path, f"example {number}: 'kind' must be 'bad' or 'good'")
+        document = item.get("document")
+        if not isinstance(document, str):
+            raise _fail(path, f"example {number}: 'document' must be a string")
+        pointers = item.get("pointers", [])
+        if not isinstance(pointers, list) or not all(isinstance(p, str) for p in pointers):
+            raise _fail(path, f"example {number}: 'pointers' must be a list of JSON Pointers")
+        if kind == "bad" and not pointers:
+            raise _fail(path, f"example {number}: a bad example must list the pointers it flags")
+        if kind == "good" and pointers:
+            raise _fail(path, f"example {number}: a good example flags nothing")
+        title = item.get("title", "")
+        if not isinstance(title, str):
+            raise _fail(path, f"example {number}: 'title' must be a string")
+        config = item.get("config")
+        if config is not None and not isinstance(config, str):
+            raise _fail(path, f"example {number}: 'config' must be a string of TOML")
+        yield Example(kind, title, document, tuple(pointers), config)
+
+
+def load_dir(directory: Path) -> list[Rule]:
+    if not directory.is_dir():
+        raise CatalogueError(f"{directory}: rules folder does not exist")
+    return [parse_rule(path) for path in sorted(directory.glob("*.toml"))]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    rules: tuple[Rule, ...]
+
+    def get(self, rule_id: str) -> Rule | None:
+        for rule in self.rules:
+            if rule.id == rule_id or rule.name == rule_id:
+                return rule
+        return None
+
+    @property
+    def by_id(self) -> dict[str, Rule]:
+        return {rule.id: rule for rule in self.rules}
+
+
+@cache
+def builtin_rules() -> tuple[Rule, ...]:
+    return tuple(load_dir(builtin_rules_dir()))
+
+
+def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
+    """The shipped rules plus user rule folders; ids and names must be unique across all of them."""
+    rules = list(builtin_rules())
+    seen_ids = {rule.id: rule.origin for rule in rules}
+    seen_names = {rule.name: rule.origin for rule in rules}
+    for directory in extra_dirs:
+        for rule in load_dir(directory):
+            if rule.builtin:
+                raise _fail(rule.origin, "ids starting with TDL are reserved for built-in rules")
+            if rule.id in seen_ids:
+                raise _fail(rule.origin, f"id {rule.id} is already used by {seen_ids[rule.id]}")
+            if rule.name in seen_names:
+                raise _fail(rule.origin, f"name {rule.name} is already used by {seen_names[rule.name]}")
+            seen_ids[rule.id] = rule.origin
+            seen_names[rule.name] = rule.origin
+            rules.append(rule)
+    return Catalogue(tuple(sorted(rules, key=lambda r: r.id)))

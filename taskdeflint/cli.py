@@ -1,0 +1,160 @@
+"""The `taskdeflint` command. Callbacks turn options into settings and call plain functions."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from taskdeflint import __version__
+
+_FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Rule lists may be repeated or comma-separated: `--select TDL1 --select TDL2,TDL3`."""
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="taskdeflint")
+def main() -> None:
+    """Lint Amazon ECS task definitions against what AWS accepts.
+
+    \b
+    taskdeflint lint deploy/             lint every task definition under deploy/
+    taskdeflint rules                    list the rule catalogue
+    taskdeflint rule TDL003              explain one rule, with examples
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(_FORMATS),
+    default=None,
+    help="Output format. Default: text, or github when GITHUB_ACTIONS=true.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to FILE.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(("error", "warning", "info", "never")),
+    default=None,
+    help="Lowest severity that makes the exit code 1. Default: error.",
+)
+@click.option("--select", multiple=True, metavar="RULE", help="Only these rules (id prefixes, e.g. TDL1).")
+@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules (id prefixes).")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: nearest .taskdeflint.toml or pyproject.toml [tool.taskdeflint]).",
+)
+@click.option(
+    "--rules-dir",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of extra rule files (repeatable).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record all current findings in FILE and exit 0.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and linted.")
+@click.option(
+    "--color",
+    type=click.Choice(("auto", "always", "never")),
+    default="auto",
+    show_default=True,
+    help="Colour in text output (NO_COLOR is honoured).",
+)
+def lint(
+    paths: tuple[str, ...],
+    output_format: str | None,
+    output: Path | None,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config: Path | None,
+    rules_dir: tuple[Path, ...],
+    baseline: Path | None,
+    write_baseline: Path | None,
+    quiet: bool,
+    verbose: bool,
+    color: str,
+) -> None:
+    """Lint task definitions in PATHS (files, folders, or - for stdin).
+
+    Folders are searched for JSON files that hold task definitions (register-task-definition input,
+    describe-task-definition output, or a list of container definitions). With no PATHS, the config's
+    include globs are linted, or else the current folder.
+
+    Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O error.
+    """
+    from taskdeflint.lint import LintSettings, run
+
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    settings = LintSettings(
+        paths=paths,
+        format=output_format,
+        output=output,
+        fail_on=fail_on,
+        select=_split(select),
+        ignore=_split(ignore),
+        config=config,
+        rules_dirs=rules_dir,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        quiet=quiet,
+        verbose=verbose,
+        color=color,
+    )
+    sys.exit(run(settings))
+
+
+@main.command("rules")
+@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+def rules_command(rules_dir: tuple[Path, ...]) -> None:
+    """List the rule catalogue: id, default severity, name and summary."""
+    from taskdeflint.catalogue import CatalogueError, load_catalogue
+
+    try:
+        catalogue = load_catalogue(rules_dir)
+    except CatalogueError as error:
+        raise click.ClickException(str(error)) from None
+    for rule in catalogue.rules:
+        click.echo(f"{rule.id}  {rule.severity.label:<7}  {rule.name:<32}  {rule.summary}")
+
+
+@main.command("rule")
+@click.argument("rule_id")
+@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
+    """Explain one rule (by id or name): what it checks, why, its source and examples."""
+    from taskdeflint.catalogue import CatalogueError, load_catalogue
+    from taskdeflint.explain import explain
+
+    try:
+        catalogue = load_catalogue(rules_dir)
+    except CatalogueError as error:
+        raise click.ClickException(str(error)) from None
+    rule = catalogue.get(rule_id.upper()) or catalogue.get(rule_id)
+    if rule is None:
+        raise click.ClickException(f"no rule {rule_id!r}; `taskdeflint rules` lists them")
+    click.echo(explain(rule), nl=False)

@@ -1,0 +1,289 @@
+"""Reading a file: bytes to text to JSON to the task definitions it holds.
+
+Every way a file can fail to be a task definition ends here as a finding with a position (an empty file,
+a byte order mark, bytes that are not UTF-8, invalid JSON, non-standard constants, duplicate keys, absurd
+nesting, an unknown kind of document), never as an exception.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from taskdeflint.model import TaskDef
+from taskdeflint.positions import PositionMap, TooDeep, find_depth_violation, scan
+
+MAX_DEPTH = 64
+MAX_BYTES = 32 * 1024 * 1024
+
+INVALID_JSON = "TDL001"
+DUPLICATE_KEY = "TDL002"
+SCHEMA_VIOLATION = "TDL003"
+NOT_A_TASK_DEFINITION = "TDL004"
+INVALID_ENCODING = "TDL005"
+TOO_DEEP = "TDL006"
+TOO_LARGE = "TDL007"
+
+# Members that describe-task-definition returns and register-task-definition does not take.
+READ_ONLY_MEMBERS = (
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "requiresAttributes",
+    "compatibilities",
+    "registeredAt",
+    "registeredBy",
+    "deregisteredAt",
+    "deleteRequestedAt",
+)
+
+
+class Kind(enum.Enum):
+    REGISTER = "register-task-definition input"
+    DESCRIBE = "describe-task-definition output"
+    CONTAINERS = "container definitions list"
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """A finding before the catalogue gives it a name and severity.
+
+    Located by `pointer` in the document when `offset` is None, else by the character offset.
+    """
+
+    rule: str
+    message: str
+    pointer: str = ""
+    offset: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One task definition inside a document, and how its pointers map back to the document."""
+
+    kind: Kind
+    base: str
+    taskdef: TaskDef
+
+    def to_document(self, pointer: str) -> str:
+        if self.kind is Kind.CONTAINERS:
+            prefix = "/containerDefinitions"
+            if pointer.startswith(prefix):
+                return pointer[len(prefix) :]
+            return ""
+        return self.base + pointer
+
+
+@dataclass(slots=True)
+class Loaded:
+    text: str = ""
+    positions: PositionMap | None = None
+    document: Any = None
+    targets: list[Target] = field(default_factory=list)
+    raws: list[Raw] = field(default_factory=list)
+
+
+def decode(data: bytes, loaded: Loaded) -> str | None:
+    """UTF-8 text of a file, or None with a finding saying why it is not."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        loaded.raws.append(
+            Raw(INVALID_ENCODING, "File is UTF-16 encoded; task definitions must be UTF-8", offset=0)
+        )
+        return None
+    if b"\x00" in data[:8192]:
+        loaded.raws.append(
+            Raw(INVALID_ENCODING, "File is binary (it contains NUL bytes), not JSON", offset=0)
+        )
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        loaded.raws.append(
+            Raw(
+                INVALID_ENCODING,
+                "File starts with a UTF-8 byte order mark, which JSON parsers such as the AWS CLI's "
+                "reject; save it as UTF-8 without BOM",
+                offset=0,
+            )
+        )
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        good = data[: error.start].decode("utf-8", errors="replace")
+        loaded.raws.append(
+            Raw(
+                INVALID_ENCODING,
+                f"Byte 0x{data[error.start]:02x} is not valid UTF-8 (is the file Latin-1 or "
+                "another legacy encoding?); task definitions must be UTF-8",
+                offset=len(good),
+            )
+        )
+        return None
+
+
+def _syntax_message(text: str, error: json.JSONDecodeError) -> str:
+    pos = error.pos
+    if text.startswith(("//", "/*"), pos):
+        return "Comments are not allowed in JSON"
+    before = text[:pos].rstrip()
+    if before.endswith(",") and text[pos : pos + 1] in ("}", "]"):
+        return "Trailing comma: JSON allows no comma before a closing bracket"
+    if text[pos : pos + 1] == "'":
+        return "Strings must use double quotes in JSON"
+    return f"Invalid JSON: {error.msg}"
+
+
+def parse(text: str, loaded: Loaded) -> bool:
+    """Parse JSON and map its positions; False when the document cannot be used."""
+    loaded.text = text
+    if not text.strip():
+        loaded.raws.append(Raw(INVALID_JSON, "File is empty; expected a JSON object", offset=0))
+        return False
+    try:
+        loaded.document = json.loads(text)
+    except json.JSONDecodeError as error:
+        offset = error.pos
+        # A trailing comma is reported at the comma, where the fix is.
+        message = _syntax_message(text, error)
+        if message.startswith("Trailing comma"):
+            offset = len(text[:offset].rstrip()) - 1
+        loaded.raws.append(Raw(INVALID_JSON, message, offset=offset))
+        return False
+    except RecursionError:
+        violation = find_depth_violation(text, MAX_DEPTH)
+        offset = violation[0] if violation else 0
+        loaded.raws.append(
+            Raw(
+                TOO_DEEP,
+                f"Nesting deeper than {MAX_DEPTH} levels; no task definition is",
+                offset=offset,
+            )
+        )
+        return False
+    try:
+        loaded.positions = positions = scan(text, MAX_DEPTH)
+    except TooDeep as error:
+        loaded.raws.append(
+            Raw(
+                TOO_DEEP,
+                f"Nesting deeper than {MAX_DEPTH} levels; no task definition is",
+                offset=error.offset,
+            )
+        )
+        return False
+    for duplicate in positions.duplicates:
+        line, _ = positions.line_col(duplicate.first_offset)
+        loaded.raws.append(
+            Raw(
+                DUPLICATE_KEY,
+                f'Duplicate key "{duplicate.key}" (first given on line {line}); '
+                "JSON parsers keep only the last value",
+                pointer=duplicate.pointer,
+                offset=duplicate.offset,
+            )
+        )
+    if positions.non_finite:
+        for pointer, offset in positions.non_finite:
+            literal = re.match(r"-?[A-Za-z]+", text[offset:])
+            word = literal.group() if literal else "NaN"
+            loaded.raws.append(Raw(INVALID_JSON, f"{word} is not valid JSON", pointer=pointer, offset=offset))
+        return False
+    return True
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def find_targets(document: object) -> list[Target] | str:
+    """The task definitions a parsed document holds, or why it holds none."""
+    if isinstance(document, dict):
+        inner = document.get("taskDefinition")
+        if isinstance(inner, dict):
+            return [Target(Kind.DESCRIBE, "/taskDefinition", TaskDef(inner, Kind.DESCRIBE.name))]
+        if "containerDefinitions" in document or "family" in document:
+            kind = Kind.DESCRIBE if any(k in document for k in READ_ONLY_MEMBERS) else Kind.REGISTER
+            return [Target(kind, "", TaskDef(document, kind.name))]
+        return (
+            "Not a task definition: expected register-task-definition input (with "
+            '"containerDefinitions"), describe-task-definition output (with "taskDefinition") '
+            "or a list of container definitions"
+        )
+    if isinstance(document, list):
+        if document and all(isinstance(item, dict) for item in document):
+            if any("image" in item or "name" in item for item in document):
+                return [
+                    Target(
+                        Kind.CONTAINERS,
+                        "",
+                        TaskDef({"containerDefinitions": document}, "CONTAINERS"),
+                    )
+                ]
+            return "Not a task definition: a list whose objects have no container members (name, image)"
+        if not document:
+            return "Not a task definition: the list is empty"
+        bad = next(i for i, item in enumerate(document) if not isinstance(item, dict))
+        return (
+            f"Not a list of container definitions: item {bad} is {_json_type(document[bad])}, not an object"
+        )
+    return f"Not a task definition: the top level is {_json_type(document)}, not an object"
+
+
+def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES) -> Loaded | None:
+    """Everything the linter needs from one file's bytes.
+
+    Returns None for a file found by searching a folder that turns out not to be a task definition:
+    such files are skipped silently. A file named explicitly always yields a result.
+    """
+    loaded = Loaded()
+    if len(data) > max_bytes:
+        loaded.raws.append(
+            Raw(
+                TOO_LARGE,
+                f"File is larger than {_size(max_bytes)}, the most taskdeflint reads "
+                "(a registered task definition is at most 64 KiB; see max-file-size)",
+                offset=0,
+            )
+        )
+        return loaded
+    text = decode(data, loaded)
+    if text is None or not parse(text, loaded):
+        return loaded
+    targets = find_targets(loaded.document)
+    if isinstance(targets, str):
+        if not explicit:
+            return None
+        loaded.raws.append(Raw(NOT_A_TASK_DEFINITION, targets, pointer=""))
+        return loaded
+    loaded.targets = targets
+    return loaded
+
+
+def _size(count: int) -> str:
+    if count >= 1048576 and count % 1048576 == 0:
+        return f"{count // 1048576} MiB"
+    if count >= 1024 and count % 1024 == 0:
+        return f"{count // 1024} KiB"
+    return f"{count} bytes"
+
+
+def looks_like_task_definition(data: bytes) -> bool:
+    """A cheap test for files found by searching a folder, before any parsing."""
+    head = data[:65536]
+    return (
+        b'"containerDefinitions"' in head
+        or b'"taskDefinition"' in head
+        or (data.lstrip()[:1] == b"[" and b'"image"' in head)
+    )

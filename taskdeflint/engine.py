@@ -1,0 +1,197 @@
+"""The lint pipeline for one file: load, find task definitions, run the schema and the rules, place
+findings, then apply the policy (selection, severity overrides, per-file ignores, suppressions)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from taskdeflint import document as doc
+from taskdeflint.catalogue import Catalogue, CheckFunction, Rule
+from taskdeflint.config import Suppression
+from taskdeflint.findings import Finding, Severity
+from taskdeflint.positions import join
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+    from taskdeflint.model import TaskDef
+
+
+def matches(rule_id: str, prefixes: Iterable[str]) -> bool:
+    return any(prefix == "ALL" or rule_id.startswith(prefix) for prefix in prefixes)
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Shell-style match of a relative path; `**/` also matches no folder at all."""
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    if "**/" in pattern and fnmatch.fnmatchcase(path, pattern.replace("**/", "")):
+        return True
+    # A pattern without a slash matches the file name in any folder (like .gitignore).
+    return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What to report: the CLI's and the config's choices, merged."""
+
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    max_bytes: int = doc.MAX_BYTES
+
+    def selected(self, rule_id: str) -> bool:
+        return matches(rule_id, self.select) and not matches(rule_id, self.ignore)
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    findings: list[Finding]
+    used_suppressions: set[int] = field(default_factory=set)
+
+
+@cache
+def _fragment_validator(rule_id: str, schema_text: str) -> Validator:
+    from jsonschema import Draft202012Validator
+
+    schema: dict[str, Any] = json.loads(schema_text)
+    return Draft202012Validator(schema)
+
+
+def run_fragment(rule: Rule, taskdef: TaskDef) -> Iterator[tuple[str, str]]:
+    """Pointers and messages where a task definition breaks a rule's schema fragment."""
+    assert rule.schema is not None and rule.message is not None
+    validator = _fragment_validator(rule.id, json.dumps(rule.schema, sort_keys=True))
+    for error in validator.iter_errors(taskdef.data):
+        pointer = "".join(f"/{t}" if isinstance(t, int) else join("", t) for t in error.absolute_path)
+        container = taskdef.container_at(pointer)
+        yield (
+            pointer,
+            rule.message.format(
+                container=container.label if container else "Task definition",
+                where=taskdef.where(pointer),
+                member=pointer.rsplit("/", 1)[-1],
+                value=json.dumps(error.instance),
+            ),
+        )
+
+
+class Linter:
+    """Lints files with one catalogue and one policy; reusable across many files."""
+
+    def __init__(self, catalogue: Catalogue, policy: Policy) -> None:
+        self.catalogue = catalogue
+        self.policy = policy
+        self.rules = catalogue.by_id
+        self._checks: list[tuple[Rule, CheckFunction | None]] = [
+            (rule, None if rule.schema is not None else rule.load_check())
+            for rule in catalogue.rules
+            if not rule.engine_stage and policy.selected(rule.id)
+        ]
+        self._schema_selected = policy.selected(doc.SCHEMA_VIOLATION)
+
+    def raw_findings(self, loaded: doc.Loaded) -> Iterator[doc.Raw]:
+        yield from loaded.raws
+        if not loaded.targets:
+            return
+        from taskdeflint import schema
+
+        for target in loaded.targets:
+            if self._schema_selected:
+                yield from schema.validate(target, loaded.document)
+            for rule, check in self._checks:
+                found = check(target.taskdef) if check else run_fragment(rule, target.taskdef)
+                for pointer, message in found:
+                    yield doc.Raw(rule.id, message, target.to_document(pointer))
+
+    def lint(self, path: str, data: bytes, *, explicit: bool = True) -> FileResult | None:
+        loaded = doc.load(data, explicit=explicit, max_bytes=self.policy.max_bytes)
+        if loaded is None:
+            return None
+        ignored = tuple(
+            prefix
+            for pattern, prefixes in self.policy.per_file_ignores
+            if glob_match(path, pattern)
+            for prefix in prefixes
+        )
+        suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(path, s.files)]
+        result = FileResult(path, [])
+        seen: set[tuple[str, str, int | None, str]] = set()
+        for raw in self.raw_findings(loaded):
+            if not self.policy.selected(raw.rule) or matches(raw.rule, ignored):
+                continue
+            key = (raw.rule, raw.pointer, raw.offset, raw.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            suppression = _suppressed(raw, suppressions, loaded)
+            if suppression is not None:
+                result.used_suppressions.add(suppression.index)
+                continue
+            result.findings.append(self._place(path, raw, loaded))
+        result.findings.sort()
+        return result
+
+    def _place(self, path: str, raw: doc.Raw, loaded: doc.Loaded) -> Finding:
+        rule = self.rules.get(raw.rule)
+        severity = self.policy.severity.get(raw.rule) or (rule.severity if rule else Severity.ERROR)
+        positions = loaded.positions
+        if raw.offset is not None:
+            if positions is None:
+                from taskdeflint.positions import PositionMap
+
+                positions = loaded.positions = PositionMap(loaded.text)
+            line, column = positions.line_col(raw.offset)
+            end_line, end_column = line, column + 1
+        elif positions is not None:
+            line, column, end_line, end_column = positions.locate(raw.pointer)
+        else:
+            line, column, end_line, end_column = 1, 1, 1, 1
+        return Finding(
+            path=path,
+            line=line,
+            column=column,
+            rule=raw.rule,
+            end_line=end_line,
+            end_column=end_column,
+            name=rule.name if rule else raw.rule.lower(),
+            severity=severity,
+            message=raw.message,
+            pointer=raw.pointer,
+        )
+
+
+def _suppressed(raw: doc.Raw, suppressions: list[Suppression], loaded: doc.Loaded) -> Suppression | None:
+    for suppression in suppressions:
+        if suppression.rule != raw.rule:
+            continue
+        if suppression.pointer is not None:
+            pointer = suppression.pointer
+            if raw.pointer != pointer and not raw.pointer.startswith(pointer + "/"):
+                continue
+        if (
+            suppression.container is not None
+            and _container_name(raw.pointer, loaded) != suppression.container
+        ):
+            continue
+        return suppression
+    return None
+
+
+def _container_name(pointer: str, loaded: doc.Loaded) -> str | None:
+    for target in loaded.targets:
+        prefix = target.to_document("/containerDefinitions")
+        if target.kind is doc.Kind.CONTAINERS or pointer.startswith(prefix + "/"):
+            rest = pointer[len(prefix) :] if pointer.startswith(prefix) else pointer
+            container = target.taskdef.container_at("/containerDefinitions" + rest)
+            if container is not None:
+                return container.name
+    return None

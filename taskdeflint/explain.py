@@ -1,0 +1,52 @@
+"""A rule's documentation as Markdown: for `taskdeflint rule` and for `docs/rules.md`."""
+
+from __future__ import annotations
+
+from taskdeflint.catalogue import Catalogue, Rule
+
+
+def explain(rule: Rule, heading: str = "#") -> str:
+    parts = [
+        f"{heading} {rule.id} {rule.name}",
+        "",
+        f"Default severity: **{rule.severity.label}**",
+        "",
+        rule.summary,
+        "",
+        rule.docs,
+        "",
+        f"Source: {rule.source}",
+        "",
+    ]
+    for example in rule.examples:
+        title = f": {example.title}" if example.title else ""
+        parts.append(f"{heading}# {'Bad' if example.kind == 'bad' else 'Good'} example{title}")
+        parts.append("")
+        parts.append("```json")
+        parts.append(example.document.strip("\n"))
+        parts.append("```")
+        parts.append("")
+        if example.pointers:
+            flagged = ", ".join(f"`{p or '/'}`" if p else "`` (the document)" for p in example.pointers)
+            parts.append(f"Flags: {flagged}")
+            parts.append("")
+    return "\n".join(parts)
+
+
+def rules_markdown(catalogue: Catalogue) -> str:
+    """The whole catalogue as one page: an index, then each rule."""
+    lines = [
+        "# Rules",
+        "",
+        "<!-- Generated from rules/ by `python scripts/generate_rules_doc.py`; do not edit. -->",
+        "",
+        "| Id | Name | Severity | Summary |",
+        "| --- | --- | --- | --- |",
+    ]
+    for rule in catalogue.rules:
+        anchor = f"{rule.id}-{rule.name}".lower()
+        lines.append(f"| [{rule.id}](#{anchor}) | `{rule.name}` | {rule.severity.label} | {rule.summary} |")
+    lines.append("")
+    for rule in catalogue.rules:
+        lines.append(explain(rule, heading="##"))
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,134 @@
+"""Finding the files to lint: paths named on the command line, folders searched by content, stdin."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from taskdeflint.document import looks_like_task_definition
+from taskdeflint.engine import glob_match
+
+# Folders that never hold a project's own task definitions.
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".terraform",
+        "site-packages",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A file to lint. `explicit` files are named by the user and always reported on."""
+
+    display: str
+    path: Path | None
+    explicit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    display: str
+    message: str
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Paths are shown relative to the working folder where they lie below it, with `/`."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _walk(folder: Path, cwd: Path, exclude: tuple[str, ...], errors: list[ReadError]) -> Iterator[Source]:
+    def on_error(error: OSError) -> None:
+        name = Path(error.filename) if error.filename else folder
+        errors.append(ReadError(display_path(name, cwd), f"cannot read folder: {error.strerror}"))
+
+    for root, dirs, names in os.walk(folder, onerror=on_error, followlinks=False):
+        here = Path(root)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIP_DIRS and not any(glob_match(display_path(here / d, cwd), p) for p in exclude)
+        )
+        for name in sorted(names):
+            if not name.endswith(".json"):
+                continue
+            path = here / name
+            shown = display_path(path, cwd)
+            if any(glob_match(shown, pattern) for pattern in exclude):
+                continue
+            yield Source(shown, path, explicit=False)
+
+
+def expand(
+    arguments: list[str], cwd: Path, exclude: tuple[str, ...] = ()
+) -> tuple[list[Source], list[ReadError]]:
+    """Files to lint for the given arguments, in a stable order, and the paths that could not be used.
+
+    A missing path is an error; a folder is searched for `*.json` files (not following links into
+    folders, so link loops end), which are linted if their content is a task definition.
+    """
+    sources: list[Source] = []
+    errors: list[ReadError] = []
+    seen: set[str] = set()
+    for argument in arguments:
+        if argument == "-":
+            sources.append(Source("<stdin>", None, explicit=True))
+            continue
+        path = Path(argument)
+        if path.is_dir():
+            found = list(_walk(path, cwd, exclude, errors))
+        elif path.exists():
+            found = [Source(display_path(path, cwd) if path.is_absolute() else path.as_posix(), path, True)]
+        else:
+            errors.append(ReadError(argument, "no such file or folder"))
+            continue
+        for source in found:
+            if source.display not in seen:
+                seen.add(source.display)
+                sources.append(source)
+    return sources, errors
+
+
+def from_globs(patterns: tuple[str, ...], root: Path, cwd: Path) -> list[Source]:
+    """Files matching the config's include globs, relative to the config's folder."""
+    found: dict[str, Source] = {}
+    for pattern in patterns:
+        for path in sorted(root.glob(pattern)):
+            if path.is_file():
+                shown = display_path(path.resolve(), cwd)
+                found.setdefault(shown, Source(shown, path, explicit=True))
+    return list(found.values())
+
+
+def read(source: Source, limit: int) -> bytes | ReadError | None:
+    """The bytes of a source, why they cannot be read, or None for a found file that is no task
+    definition."""
+    if source.path is None:
+        return sys.stdin.buffer.read(limit + 1)
+    try:
+        with source.path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except IsADirectoryError:
+        return ReadError(source.display, "is a folder")
+    except OSError as error:
+        return ReadError(source.display, f"cannot read file: {error.strerror or error}")
+    if not source.explicit and not looks_like_task_definition(data):
+        return None
+    return data

@@ -1,0 +1,42 @@
+"""`path:line:col: severity RULE message`, the shape editors and pre-commit understand."""
+
+from __future__ import annotations
+
+from taskdeflint.findings import Severity
+from taskdeflint.formats import Report
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(report: Report) -> str:
+    findings = report.findings
+    files = len(report.results)
+    if not findings:
+        return f"No problems found in {_plural(files, 'file')}."
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    parts = [_plural(counts[s], s.label) for s in reversed(Severity) if counts[s]]
+    with_findings = sum(1 for r in report.results if r.findings)
+    return f"Found {', '.join(parts)} in {with_findings} of {_plural(files, 'file')}."
+
+
+def render(report: Report) -> str:
+    lines = []
+    for finding in report.findings:
+        where = f"{finding.path}:{finding.line}:{finding.column}:"
+        severity = finding.severity.label
+        if report.color:
+            color = _COLORS[finding.severity]
+            where = f"{_BOLD}{where}{_RESET}"
+            severity = f"{color}{severity}{_RESET}"
+            rule = f"{_DIM}{finding.rule}{_RESET}"
+        else:
+            rule = finding.rule
+        lines.append(f"{where} {severity} {rule} {finding.message}")
+    if not report.quiet:
+        lines.append(summary(report))
+    return "\n".join(lines) + "\n" if lines else ""

@@ -1,0 +1,191 @@
+"""The schema stage: the generated ECS API schema, applied to each task definition (rule TDL003).
+
+The schema in `schemas/` is generated from botocore's ECS service model by `scripts/generate_schema.py`.
+Its root validates register-task-definition input; `$defs/TaskDefinition` validates the inside of
+describe-task-definition output (which adds read-only members); `$defs/ContainerDefinition` validates each
+item of a bare container list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from taskdeflint.document import SCHEMA_VIOLATION, Kind, Raw, Target
+from taskdeflint.positions import join
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
+
+SCHEMA_FILE = "task-definition.schema.json"
+
+_TYPE_WORDS = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean",
+    "null": "null",
+}
+
+
+def schemas_dir() -> Path:
+    packaged = resources.files("taskdeflint").joinpath("schemas")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+@cache
+def task_definition_schema() -> dict[str, Any]:
+    with (schemas_dir() / SCHEMA_FILE).open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@cache
+def _validator(kind: Kind) -> Validator:
+    from jsonschema import Draft202012Validator
+
+    schema = dict(task_definition_schema())
+    if kind is Kind.DESCRIBE:
+        schema["$ref"] = "#/$defs/TaskDefinition"
+    elif kind is Kind.CONTAINERS:
+        del schema["$ref"]
+        schema["type"] = "object"
+        schema["properties"] = {
+            "containerDefinitions": {
+                "type": "array",
+                "items": {"$ref": "#/$defs/ContainerDefinition"},
+            }
+        }
+    return Draft202012Validator(schema)
+
+
+@cache
+def _wrapper_validator() -> Validator:
+    from jsonschema import Draft202012Validator
+
+    schema = dict(task_definition_schema())
+    del schema["$ref"]
+    schema.update(
+        {
+            "type": "object",
+            "properties": {
+                "taskDefinition": {},
+                "tags": {"type": "array", "items": {"$ref": "#/$defs/Tag"}},
+            },
+            "additionalProperties": False,
+        }
+    )
+    return Draft202012Validator(schema)
+
+
+def _describe_value(value: object) -> str:
+    if isinstance(value, bool):
+        return f"boolean {json.dumps(value)}"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"string {json.dumps(shown)}"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+def _hint(pointer: str, expected: str) -> str:
+    member = pointer.rsplit("/", 1)[-1]
+    if expected == "string" and pointer in ("/cpu", "/memory"):
+        example = '"256" or "1 vCPU"' if member == "cpu" else '"512" or "2 GB"'
+        return f" (task-level {member} is a string in the ECS API, e.g. {example})"
+    if expected == "integer" and member in ("cpu", "memory", "memoryReservation"):
+        return f" (container-level {member} is an integer)"
+    return ""
+
+
+def _messages(error: ValidationError, target: Target) -> Iterator[tuple[str, str]]:
+    taskdef = target.taskdef
+    pointer = "".join(f"/{t}" if isinstance(t, int) else join("", t) for t in error.absolute_path)
+    where = taskdef.where(pointer)
+    validator = str(error.validator)
+    instance = error.instance
+    value: Any = error.validator_value
+    subschema = error.schema if isinstance(error.schema, dict) else {}
+    if validator == "additionalProperties" and isinstance(instance, dict):
+        known = list(subschema.get("properties", {}))
+        for key in instance:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+            if not close:
+                close = [k for k in known if k.lower() == key.lower()]
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            yield join(pointer, key), f'{where}: unknown member "{key}"{hint}'
+    elif validator == "required" and isinstance(instance, dict):
+        for key in value:
+            if key not in instance:
+                yield pointer, f'{where}: missing required member "{key}"'
+    elif validator == "type":
+        expected = value
+        expected_words = (
+            " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in expected)
+            if isinstance(expected, list)
+            else _TYPE_WORDS.get(str(expected), str(expected))
+        )
+        yield (
+            pointer,
+            f"{where} must be {expected_words}, not {_describe_value(instance)}"
+            f"{_hint(pointer, str(expected))}",
+        )
+    elif validator == "enum":
+        options = [str(v) for v in value]
+        close = [o for o in options if isinstance(instance, str) and o.lower() == instance.lower()]
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        yield (
+            pointer,
+            f"{where} is {_describe_value(instance)}; expected one of: {', '.join(options)}{hint}",
+        )
+    elif validator in ("maxItems", "minItems") and isinstance(instance, list):
+        bound = "at most" if validator == "maxItems" else "at least"
+        yield (
+            pointer,
+            f"{where} has {len(instance)} items; the ECS API allows {bound} {value}",
+        )
+    elif validator in ("maxLength", "minLength") and isinstance(instance, str):
+        bound = "at most" if validator == "maxLength" else "at least"
+        yield (
+            pointer,
+            f"{where} is {len(instance)} characters long; the ECS API allows {bound} {value}",
+        )
+    else:
+        yield pointer, f"{where}: {error.message}"
+
+
+def validate(target: Target, document: object) -> Iterator[Raw]:
+    """Schema violations of one target, as findings with pointers into the document."""
+    if target.kind is Kind.DESCRIBE and target.base and isinstance(document, dict):
+        for error in _wrapper_validator().iter_errors(document):
+            if error.validator == "additionalProperties":
+                for key in document:
+                    if key not in ("taskDefinition", "tags"):
+                        yield Raw(
+                            SCHEMA_VIOLATION,
+                            f'Unknown member "{key}" beside "taskDefinition" in describe output',
+                            pointer=join("", key),
+                        )
+            else:
+                for pointer, message in _messages(error, target):
+                    yield Raw(SCHEMA_VIOLATION, message, pointer=pointer)
+    for error in _validator(target.kind).iter_errors(target.taskdef.data):
+        for pointer, message in _messages(error, target):
+            yield Raw(SCHEMA_VIOLATION, message, pointer=target.to_document(pointer))

@@ -91,11 +91,12 @@ def expand(
         if argument == "-":
             sources.append(Source("<stdin>", None, explicit=True))
             continue
-        path = Path(argument)
+        path = cwd / argument
         if path.is_dir():
             found = list(_walk(path, cwd, exclude, errors))
         elif path.exists():
-            found = [Source(display_path(path, cwd) if path.is_absolute() else path.as_posix(), path, True)]
+            shown = Path(argument).as_posix() if not Path(argument).is_absolute() else argument
+            found = [Source(shown, path, True)]
         else:
             errors.append(ReadError(argument, "no such file or folder"))
             continue

@@ -36,7 +36,9 @@ def lint(cwd: Path, *paths: str, **options: Any) -> Result:
 def lint_text(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Lint a document given as text (and an optional config), as the file `taskdef.json`."""
 
-    def run_text(text: str | bytes, config: str | None = None, name: str = "taskdef.json", **options: Any) -> Result:
+    def run_text(
+        text: str | bytes, config: str | None = None, name: str = "taskdef.json", **options: Any
+    ) -> Result:
         path = tmp_path / name
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         if config is not None:

@@ -152,7 +152,9 @@ def test_user_rule_with_a_python_check(tmp_path: Path) -> None:
         "        if c.data.get('user') in (None, 'root', '0'):\n"
         "            yield c.pointer, f'{c.label} runs as root'\n"
     )
-    (tmp_path / "td.json").write_text('{"family": "a", "containerDefinitions": [{"name": "a", "image": "a:1"}]}')
+    (tmp_path / "td.json").write_text(
+        '{"family": "a", "containerDefinitions": [{"name": "a", "image": "a:1"}]}'
+    )
     result = lint(tmp_path, "td.json", rules_dirs=(tmp_path / "policies",))
     assert result.code == 1
     assert [(f["rule"], f["message"], f["pointer"]) for f in result.findings] == [

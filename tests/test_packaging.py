@@ -1,0 +1,78 @@
+"""The built wheel carries the schema and the rules: install it in a fresh venv and lint from elsewhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (found,) = out.glob("taskdeflint-*.whl")
+    return found
+
+
+def test_wheel_ships_schemas_rules_and_types(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "taskdeflint/schemas/task-definition.schema.json" in names
+    assert "taskdeflint/py.typed" in names
+    shipped_rules = {n.rsplit("/", 1)[-1] for n in names if n.startswith("taskdeflint/rules/")}
+    assert shipped_rules == {p.name for p in (ROOT / "rules").glob("*.toml")}
+
+
+def test_installed_wheel_lints_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)], check=True, capture_output=True
+    )
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    (work / "taskdef.json").write_text(
+        '{\n  "family": "web",\n  "containerDefinitions": [\n'
+        '    {"name": "web", "image": "nginx:1.27", "enviroment": []}\n  ]\n}\n'
+    )
+    completed = subprocess.run(
+        [str(venv / "bin" / "taskdeflint"), "lint", "--format", "json", "--select", "TDL0", "taskdef.json"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 1, completed.stderr
+    findings = json.loads(completed.stdout)
+    assert [(f["rule"], f["line"], f["column"], f["pointer"]) for f in findings] == [
+        ("TDL003", 4, 44, "/containerDefinitions/0/enviroment")
+    ]
+    # The rules came from the installed package, not from this checkout.
+    listed = subprocess.run(
+        [str(venv / "bin" / "taskdeflint"), "rules"], cwd=work, capture_output=True, text=True, check=True
+    )
+    assert "TDL003" in listed.stdout
+    where = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import taskdeflint.catalogue as c; print(c.builtin_rules_dir())",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert str(venv) in where.stdout

@@ -105,7 +105,7 @@ def test_user_rules_dir_adds_a_schema_rule(tmp_path: Path) -> None:
     (tmp_path / "td.json").write_text(
         '{"family": "a",\n "containerDefinitions": [\n  {"name": "api", "image": "a:1"}]}\n'
     )
-    result = lint(tmp_path, "td.json", rules_dirs=(tmp_path / "policies",))
+    result = lint(tmp_path, "td.json", rules_dirs=(tmp_path / "policies",), select=("ORG",))
     assert result.code == 0  # a warning does not fail the default --fail-on error
     assert result.findings == [
         {
@@ -155,7 +155,7 @@ def test_user_rule_with_a_python_check(tmp_path: Path) -> None:
     (tmp_path / "td.json").write_text(
         '{"family": "a", "containerDefinitions": [{"name": "a", "image": "a:1"}]}'
     )
-    result = lint(tmp_path, "td.json", rules_dirs=(tmp_path / "policies",))
+    result = lint(tmp_path, "td.json", rules_dirs=(tmp_path / "policies",), select=("ORG",))
     assert result.code == 1
     assert [(f["rule"], f["message"], f["pointer"]) for f in result.findings] == [
         ("ORG002", 'Container "a" runs as root', "/containerDefinitions/0")

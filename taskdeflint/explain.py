@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from taskdeflint.catalogue import Catalogue, Rule
 
+_LONG = 160
+
+
+def _shown(document: str) -> str:
+    """An example as printed: very long lines (a 64 KiB example) are cut, saying how much was left out."""
+    lines = []
+    for line in document.strip("\n").splitlines():
+        if len(line) > _LONG:
+            line = f"{line[:_LONG]} ... ({len(line) - _LONG:,} more characters)"
+        lines.append(line)
+    return "\n".join(lines)
+
 
 def explain(rule: Rule, heading: str = "#") -> str:
     parts = [
@@ -23,11 +35,11 @@ def explain(rule: Rule, heading: str = "#") -> str:
         parts.append(f"{heading}# {'Bad' if example.kind == 'bad' else 'Good'} example{title}")
         parts.append("")
         parts.append("```json")
-        parts.append(example.document.strip("\n"))
+        parts.append(_shown(example.document))
         parts.append("```")
         parts.append("")
         if example.pointers:
-            flagged = ", ".join(f"`{p or '/'}`" if p else "`` (the document)" for p in example.pointers)
+            flagged = ", ".join(f"`{p}`" if p else "the whole document" for p in example.pointers)
             parts.append(f"Flags: {flagged}")
             parts.append("")
     return "\n".join(parts)

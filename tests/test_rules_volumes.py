@@ -665,3 +665,44 @@ def test_describe_output_pointers_are_prefixed(lint_text: Any) -> None:
         ("TDL700", "/taskDefinition/containerDefinitions/0/mountPoints/0/sourceVolume"),
         ("TDL711", "/taskDefinition/volumes/0"),
     ]
+
+
+# --- TDL116 efs-unencrypted-in-transit ------------------------------------------------------------------
+
+
+def _efs_document(efs: str) -> str:
+    return (
+        '{\n  "family": "files",\n  "volumes": [\n'
+        f'    {{"name": "shared", "efsVolumeConfiguration": {efs}}}\n'
+        '  ],\n  "containerDefinitions": [{"name": "app", "image": "example/app:1.0", "memory": 512,\n'
+        '    "mountPoints": [{"sourceVolume": "shared", "containerPath": "/data"}]}]\n}\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("efs", "pointers"),
+    [
+        ('{"fileSystemId": "fs-1"}', ["/volumes/0/efsVolumeConfiguration"]),
+        (
+            '{"fileSystemId": "fs-1", "transitEncryption": "DISABLED"}',
+            ["/volumes/0/efsVolumeConfiguration/transitEncryption"],
+        ),
+        ('{"fileSystemId": "fs-1", "transitEncryption": "ENABLED"}', []),
+        # IAM or an access point make it an error of TDL707 instead.
+        ('{"fileSystemId": "fs-1", "authorizationConfig": {"iam": "ENABLED"}}', []),
+        ('{"fileSystemId": "fs-1", "authorizationConfig": {"accessPointId": "fsap-1"}}', []),
+    ],
+)
+def test_efs_unencrypted_in_transit(lint_text, efs: str, pointers: list[str]) -> None:  # type: ignore[no-untyped-def]
+    result = lint_text(_efs_document(efs))
+    assert [f["pointer"] for f in result.findings if f["rule"] == "TDL116"] == pointers
+
+
+def test_efs_unencrypted_in_transit_position_and_message(lint_text) -> None:  # type: ignore[no-untyped-def]
+    result = lint_text(_efs_document('{"fileSystemId": "fs-1", "transitEncryption": "DISABLED"}'))
+    (finding,) = [f for f in result.findings if f["rule"] == "TDL116"]
+    assert (finding["line"], finding["column"], finding["severity"]) == (4, 75, "warning")
+    assert finding["message"] == (
+        'Volume "shared" sends file data to EFS unencrypted (transitEncryption is DISABLED); '
+        'set "transitEncryption": "ENABLED"'
+    )

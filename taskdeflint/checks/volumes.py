@@ -218,6 +218,27 @@ def efs_without_transit_encryption(td: TaskDef) -> Iterator[tuple[str, str]]:
         )
 
 
+def efs_unencrypted_in_transit(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """TDL116: an EFS volume whose traffic is not encrypted in transit (where TDL707 does not already
+    require it)."""
+    for index, volume, efs, auth in _efs(td):
+        if efs.get("transitEncryption") == "ENABLED":
+            continue
+        if auth.get("iam") == "ENABLED" or _text(auth.get("accessPointId")):
+            continue  # TDL707 reports it as an error
+        current = efs.get("transitEncryption")
+        base = f"/volumes/{index}/efsVolumeConfiguration"
+        pointer = f"{base}/transitEncryption" if isinstance(current, str) else base
+        state = (
+            f"transitEncryption is {current}" if isinstance(current, str) else "transitEncryption is not set"
+        )
+        yield (
+            pointer,
+            f"{_volume_label(index, volume)} sends file data to EFS unencrypted ({state}); "
+            'set "transitEncryption": "ENABLED"',
+        )
+
+
 def access_point_with_root_directory(td: TaskDef) -> Iterator[tuple[str, str]]:
     """TDL708: an EFS or S3 Files access point together with a rootDirectory other than "/"."""
     for index, volume, efs, auth in _efs(td):

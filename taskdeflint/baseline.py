@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from taskdeflint.atomic import write_text
@@ -20,8 +21,12 @@ class BaselineError(Exception):
     pass
 
 
-def _key(finding: Finding) -> Key:
-    return finding.path, finding.rule, finding.pointer
+def _same(path: str) -> str:
+    return path
+
+
+def _key(finding: Finding, relative: Callable[[str], str] = _same) -> Key:
+    return relative(finding.path), finding.rule, finding.pointer
 
 
 def read(path: Path) -> Counter[Key]:
@@ -47,19 +52,24 @@ def read(path: Path) -> Counter[Key]:
     return keys
 
 
-def write(path: Path, findings: list[Finding]) -> None:
+def write(path: Path, findings: list[Finding], relative: Callable[[str], str] = _same) -> None:
+    """Record findings; `relative` turns a finding's path into the one stored (relative to the baseline's
+    folder, so that the baseline works from any working folder)."""
     entries = [
-        {"path": f.path, "rule": f.rule, "pointer": f.pointer, "message": f.message} for f in sorted(findings)
+        {"path": relative(f.path), "rule": f.rule, "pointer": f.pointer, "message": f.message}
+        for f in sorted(findings)
     ]
     write_text(path, json.dumps({"version": VERSION, "findings": entries}, indent=2) + "\n")
 
 
-def filter_new(findings: list[Finding], known: Counter[Key]) -> list[Finding]:
-    """The findings not covered by the baseline."""
+def filter_new(
+    findings: list[Finding], known: Counter[Key], relative: Callable[[str], str] = _same
+) -> list[Finding]:
+    """The findings not covered by the baseline (`relative` as for `write`)."""
     remaining = Counter(known)
     new = []
     for finding in findings:
-        key = _key(finding)
+        key = _key(finding, relative)
         if remaining[key] > 0:
             remaining[key] -= 1
         else:

@@ -14,8 +14,9 @@ _FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Rule lists may be repeated or comma-separated: `--select TDL1 --select TDL2,TDL3`."""
-    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+    """Rule lists may be repeated or comma-separated: `--select TDL1 --select TDL2,TDL3`. Rule ids are
+    upper case; `--select tdl002` means TDL002."""
+    return tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -125,9 +125,10 @@ def _has_tool_table(pyproject: Path) -> bool:
 
 def _suppress_lines(text: str, pyproject: bool) -> list[int]:
     """Line numbers of the `[[suppress]]` tables, in order, to report unused ones where they stand."""
-    header = r"tool\.taskdeflint\.suppress" if pyproject else "suppress"
-    pattern = re.compile(rf"^\s*\[\[\s*{header}\s*\]\]", re.M)
-    return [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
+    header = r"tool\s*\.\s*taskdeflint\s*\.\s*suppress" if pyproject else "suppress"
+    # `[ \t]*`, not `\s*`: a blank line before the header must not count as the header's line.
+    pattern = re.compile(rf"^[ \t]*(\[\[)[ \t]*{header}[ \t]*\]\]", re.M)
+    return [text.count("\n", 0, m.start(1)) + 1 for m in pattern.finditer(text)]
 
 
 def load_config(path: Path) -> Config:
@@ -147,9 +148,9 @@ def load_config(path: Path) -> Config:
         prefix = "tool.taskdeflint."
     else:
         prefix = ""
-    _validate(path, data, prefix)
-    root = path.parent.resolve()
     lines = _suppress_lines(text, is_pyproject)
+    _validate(path, data, prefix, lines)
+    root = path.parent.resolve()
     suppressions = tuple(
         Suppression(
             rule=item["rule"],
@@ -181,7 +182,7 @@ def load_config(path: Path) -> Config:
     )
 
 
-def _validate(path: Path, data: object, prefix: str) -> None:
+def _validate(path: Path, data: object, prefix: str, suppress_lines: list[int]) -> None:
     from jsonschema import Draft202012Validator
 
     errors = sorted(Draft202012Validator(CONFIG_SCHEMA).iter_errors(data), key=lambda e: list(e.path))
@@ -189,15 +190,39 @@ def _validate(path: Path, data: object, prefix: str) -> None:
         return
     messages = []
     for error in errors:
-        where = prefix + ".".join(str(p) for p in error.absolute_path)
+        location = list(error.absolute_path)
+        where = (prefix + ".".join(str(p) for p in location)).rstrip(".")
+        if len(location) >= 2 and location[0] == "suppress" and isinstance(location[1], int):
+            # Entries are [[suppress]] tables; name the one meant by its line, not by a 0-based index.
+            number = location[1]
+            line = f" at line {suppress_lines[number]}" if number < len(suppress_lines) else ""
+            rest = ".".join(str(p) for p in location[2:])
+            where = f"[[{prefix}suppress]] #{number + 1}{line}" + (f": {rest}" if rest else "")
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = error.schema.get("properties", {})
             extra = ", ".join(repr(k) for k in error.instance if k not in known)
             messages.append(f"unknown key {extra}" + (f" in {where}" if where else ""))
         elif error.validator == "not":
             messages.append(f"{where}: give either 'pointer' or 'container', not both")
+        elif error.validator == "required" and where.startswith(f"[[{prefix}suppress]]"):
+            missing = [k for k in error.validator_value if k not in error.instance]
+            if "reason" in missing:
+                messages.append(f"{where}: a suppression needs a 'reason' (why the finding is accepted)")
+            else:
+                messages.append(f"{where}: a suppression needs a 'rule' (the id of the rule it silences)")
         elif error.validator == "pattern" and where.endswith("reason"):
             messages.append(f"{where}: a suppression needs a reason")
+        elif error.validator == "pattern" and where.endswith("pointer"):
+            messages.append(
+                f"{where}: {error.instance!r} is not a JSON Pointer; copy it from --format json output "
+                '(it starts with "/", e.g. "/containerDefinitions/0/image")'
+            )
+        elif error.validator == "pattern" and (
+            where.endswith("rule") or where.startswith(f"{prefix}severity")
+        ):
+            messages.append(f"{where}: {error.instance!r} is not a rule id (e.g. TDL003)")
+        elif error.validator == "pattern":
+            messages.append(f"{where}: {error.instance!r} is not a rule id or prefix (e.g. TDL003 or TDL0)")
         else:
             messages.append(f"{where or 'config'}: {error.message}")
     raise ConfigError(f"{path}: " + "; ".join(messages))

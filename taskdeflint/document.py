@@ -17,6 +17,10 @@ from taskdeflint.model import TaskDef
 from taskdeflint.positions import PositionMap, TooDeep, find_depth_violation, scan
 
 MAX_DEPTH = 64
+_TOO_DEEP_MESSAGE = (
+    f"JSON is nested more than {MAX_DEPTH} levels deep; no task definition nests that deep, "
+    "so the file is not read further"
+)
 MAX_BYTES = 32 * 1024 * 1024
 
 INVALID_JSON = "TDL001"
@@ -112,6 +116,7 @@ def decode(data: bytes, loaded: Loaded) -> str | None:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         good = data[: error.start].decode("utf-8", errors="replace")
+        loaded.text = good  # the text before the bad byte, to turn its offset into a line and column
         loaded.raws.append(
             Raw(
                 INVALID_ENCODING,
@@ -123,6 +128,23 @@ def decode(data: bytes, loaded: Loaded) -> str | None:
         return None
 
 
+# `json`'s messages are written to be followed by "line 1 column 5 (char 4)"; the finding gives the
+# position, so each is said in full here.
+_JSON_MESSAGES = {
+    "Expecting value": "expected a value (an object, array, string, number, true, false or null)",
+    "Expecting property name enclosed in double quotes": "expected a member name in double quotes",
+    "Expecting ':' delimiter": "expected ':' after the member name",
+    "Expecting ',' delimiter": "expected ',' or a closing bracket",
+    "Unterminated string starting at": "string has no closing double quote",
+    "Invalid control character at": (
+        "a control character (a line break or tab) inside a string must be escaped as \\n or \\t"
+    ),
+    "Invalid \\escape": 'invalid escape in a string (JSON has \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX)',
+    "Invalid \\uXXXX escape": "\\u in a string must be followed by four hexadecimal digits",
+    "Extra data": "unexpected text after the end of the JSON document",
+}
+
+
 def _syntax_message(text: str, error: json.JSONDecodeError) -> str:
     pos = error.pos
     if text.startswith(("//", "/*"), pos):
@@ -132,7 +154,24 @@ def _syntax_message(text: str, error: json.JSONDecodeError) -> str:
         return "Trailing comma: JSON allows no comma before a closing bracket"
     if text[pos : pos + 1] == "'":
         return "Strings must use double quotes in JSON"
-    return f"Invalid JSON: {error.msg}"
+    if not text[pos:].strip() and error.msg != "Unterminated string starting at":
+        return "Invalid JSON: the file ends before the document does (a bracket or brace is not closed)"
+    return f"Invalid JSON: {_JSON_MESSAGES.get(error.msg, error.msg)}"
+
+
+def _loads(text: str) -> Any:
+    """`json.loads`, but an integer too long for Python's int conversion limit reads as a float (like
+    `1e400`, it becomes infinity and the schema reports it), instead of raising a bare ValueError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return json.loads(text, parse_int=_parse_long_int)
+
+
+def _parse_long_int(digits: str) -> int | float:
+    return int(digits) if len(digits) <= 4300 else float(digits)
 
 
 def parse(text: str, loaded: Loaded) -> bool:
@@ -142,13 +181,15 @@ def parse(text: str, loaded: Loaded) -> bool:
         loaded.raws.append(Raw(INVALID_JSON, "File is empty; expected a JSON object", offset=0))
         return False
     try:
-        loaded.document = json.loads(text)
+        loaded.document = _loads(text)
     except json.JSONDecodeError as error:
         offset = error.pos
         # A trailing comma is reported at the comma, where the fix is.
         message = _syntax_message(text, error)
         if message.startswith("Trailing comma"):
             offset = len(text[:offset].rstrip()) - 1
+        elif error.msg == "Invalid \\uXXXX escape" and text[offset - 1 : offset + 1] == "\\u":
+            offset -= 1  # at the backslash that starts the escape, as for other bad escapes
         loaded.raws.append(Raw(INVALID_JSON, message, offset=offset))
         return False
     except RecursionError:
@@ -157,7 +198,7 @@ def parse(text: str, loaded: Loaded) -> bool:
         loaded.raws.append(
             Raw(
                 TOO_DEEP,
-                f"Nesting deeper than {MAX_DEPTH} levels; no task definition is",
+                _TOO_DEEP_MESSAGE,
                 offset=offset,
             )
         )
@@ -168,17 +209,17 @@ def parse(text: str, loaded: Loaded) -> bool:
         loaded.raws.append(
             Raw(
                 TOO_DEEP,
-                f"Nesting deeper than {MAX_DEPTH} levels; no task definition is",
+                _TOO_DEEP_MESSAGE,
                 offset=error.offset,
             )
         )
         return False
     for duplicate in positions.duplicates:
-        line, _ = positions.line_col(duplicate.first_offset)
+        line, column = positions.line_col(duplicate.first_offset)
         loaded.raws.append(
             Raw(
                 DUPLICATE_KEY,
-                f'Duplicate key "{duplicate.key}" (first given on line {line}); '
+                f'Duplicate key "{duplicate.key}" (first given at line {line}, column {column}); '
                 "JSON parsers keep only the last value",
                 pointer=duplicate.pointer,
                 offset=duplicate.offset,
@@ -207,8 +248,9 @@ def _json_type(value: object) -> str:
     return "a number"
 
 
-def find_targets(document: object) -> list[Target] | str:
-    """The task definitions a parsed document holds, or why it holds none."""
+def find_targets(document: object) -> list[Target] | str | tuple[str, str]:
+    """The task definitions a parsed document holds, or why it holds none (with the pointer of the
+    offending item, when one item is to blame)."""
     if isinstance(document, dict):
         inner = document.get("taskDefinition")
         if isinstance(inner, dict):
@@ -236,7 +278,8 @@ def find_targets(document: object) -> list[Target] | str:
             return "Not a task definition: the list is empty"
         bad = next(i for i, item in enumerate(document) if not isinstance(item, dict))
         return (
-            f"Not a list of container definitions: item {bad} is {_json_type(document[bad])}, not an object"
+            f"Not a list of container definitions: item {bad} is {_json_type(document[bad])}, not an object",
+            f"/{bad}",
         )
     return f"Not a task definition: the top level is {_json_type(document)}, not an object"
 
@@ -262,10 +305,11 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES) -> L
     if text is None or not parse(text, loaded):
         return loaded
     targets = find_targets(loaded.document)
-    if isinstance(targets, str):
+    if isinstance(targets, str | tuple):
         if not explicit:
             return None
-        loaded.raws.append(Raw(NOT_A_TASK_DEFINITION, targets, pointer=""))
+        message, pointer = (targets, "") if isinstance(targets, str) else targets
+        loaded.raws.append(Raw(NOT_A_TASK_DEFINITION, message, pointer=pointer))
         return loaded
     loaded.targets = targets
     return loaded
@@ -280,10 +324,17 @@ def _size(count: int) -> str:
 
 
 def looks_like_task_definition(data: bytes) -> bool:
-    """A cheap test for files found by searching a folder, before any parsing."""
+    """A cheap test for files found by searching a folder, before any parsing.
+
+    A task definition saved as UTF-16 or with a byte order mark is still found, so that its encoding is
+    reported rather than the file skipped.
+    """
     head = data[:65536]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    head = head.removeprefix(b"\xef\xbb\xbf")
     return (
         b'"containerDefinitions"' in head
         or b'"taskDefinition"' in head
-        or (data.lstrip()[:1] == b"[" and b'"image"' in head)
+        or (head.lstrip()[:1] == b"[" and b'"image"' in head)
     )

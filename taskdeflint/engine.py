@@ -53,9 +53,12 @@ class Policy:
 
 @dataclass(slots=True)
 class FileResult:
+    """`match_path` is the path the config's globs are matched against (relative to the config's folder)."""
+
     path: str
     findings: list[Finding]
     used_suppressions: set[int] = field(default_factory=set)
+    match_path: str = ""
 
 
 @cache
@@ -112,18 +115,23 @@ class Linter:
                 for pointer, message in found:
                     yield doc.Raw(rule.id, message, target.to_document(pointer))
 
-    def lint(self, path: str, data: bytes, *, explicit: bool = True) -> FileResult | None:
+    def lint(
+        self, path: str, data: bytes, *, explicit: bool = True, match_path: str | None = None
+    ) -> FileResult | None:
+        """Findings of one file, shown as `path`; the policy's globs are matched against `match_path`
+        (the path relative to the config's folder), which defaults to `path`."""
         loaded = doc.load(data, explicit=explicit, max_bytes=self.policy.max_bytes)
         if loaded is None:
             return None
+        where = path if match_path is None else match_path
         ignored = tuple(
             prefix
             for pattern, prefixes in self.policy.per_file_ignores
-            if glob_match(path, pattern)
+            if glob_match(where, pattern)
             for prefix in prefixes
         )
-        suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(path, s.files)]
-        result = FileResult(path, [])
+        suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(where, s.files)]
+        result = FileResult(path, [], match_path=where)
         seen: set[tuple[str, str, int | None, str]] = set()
         for raw in self.raw_findings(loaded):
             if not self.policy.selected(raw.rule) or matches(raw.rule, ignored):

@@ -54,36 +54,41 @@ def display_path(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
-def _walk(folder: Path, cwd: Path, exclude: tuple[str, ...], errors: list[ReadError]) -> Iterator[Source]:
+def _walk(
+    folder: Path, cwd: Path, exclude: tuple[str, ...], root: Path, errors: list[ReadError]
+) -> Iterator[Source]:
+    def excluded(path: Path) -> bool:
+        # Exclude globs are written relative to the config's folder, `root`.
+        relative = display_path(Path(os.path.normpath(path)), root)
+        return any(glob_match(relative, pattern) for pattern in exclude)
+
     def on_error(error: OSError) -> None:
         name = Path(error.filename) if error.filename else folder
         errors.append(ReadError(display_path(name, cwd), f"cannot read folder: {error.strerror}"))
 
-    for root, dirs, names in os.walk(folder, onerror=on_error, followlinks=False):
-        here = Path(root)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in SKIP_DIRS and not any(glob_match(display_path(here / d, cwd), p) for p in exclude)
-        )
+    for top, dirs, names in os.walk(folder, onerror=on_error, followlinks=False):
+        here = Path(top)
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not excluded(here / d))
         for name in sorted(names):
             if not name.endswith(".json"):
                 continue
             path = here / name
-            shown = display_path(path, cwd)
-            if any(glob_match(shown, pattern) for pattern in exclude):
+            if excluded(path):
                 continue
-            yield Source(shown, path, explicit=False)
+            yield Source(display_path(path, cwd), path, explicit=False)
 
 
 def expand(
-    arguments: list[str], cwd: Path, exclude: tuple[str, ...] = ()
+    arguments: list[str], cwd: Path, exclude: tuple[str, ...] = (), root: Path | None = None
 ) -> tuple[list[Source], list[ReadError]]:
     """Files to lint for the given arguments, in a stable order, and the paths that could not be used.
 
     A missing path is an error; a folder is searched for `*.json` files (not following links into
-    folders, so link loops end), which are linted if their content is a task definition.
+    folders, so link loops end), which are linted if their content is a task definition. `exclude`
+    globs are relative to `root` (the config's folder; by default the working folder).
     """
+    cwd = cwd.resolve()
+    root = cwd if root is None else root.resolve()
     sources: list[Source] = []
     errors: list[ReadError] = []
     seen: set[str] = set()
@@ -93,7 +98,7 @@ def expand(
             continue
         path = cwd / argument
         if path.is_dir():
-            found = list(_walk(path, cwd, exclude, errors))
+            found = list(_walk(path, cwd, exclude, root, errors))
         elif path.exists():
             shown = Path(argument).as_posix() if not Path(argument).is_absolute() else argument
             found = [Source(shown, path, True)]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from taskdeflint import baseline as baseline_file
 from taskdeflint import files
 from taskdeflint.atomic import write_text
-from taskdeflint.catalogue import CatalogueError, load_catalogue
+from taskdeflint.catalogue import Catalogue, CatalogueError, load_catalogue
 from taskdeflint.config import Config, ConfigError, discover
 from taskdeflint.document import MAX_BYTES
 from taskdeflint.engine import FileResult, Linter, Policy, glob_match
@@ -44,29 +44,65 @@ class UsageError(Exception):
 
 
 def _policy(settings: LintSettings, config: Config) -> Policy:
+    """The merged policy. Its globs stay as the config wrote them, relative to the config's folder; each
+    file is matched by its path relative to that folder (see `_relative_path`)."""
     select = settings.select or config.select or ("ALL",)
     return Policy(
         select=select,
         ignore=config.ignore + settings.ignore,
         severity=config.severity,
-        per_file_ignores=tuple(
-            (_relative_glob(pattern, config, settings.cwd), ids) for pattern, ids in config.per_file_ignores
-        ),
-        suppressions=tuple(
-            s if s.files is None else replace(s, files=_relative_glob(s.files, config, settings.cwd))
-            for s in config.suppressions
-        ),
+        per_file_ignores=config.per_file_ignores,
+        suppressions=config.suppressions,
         max_bytes=config.max_file_size or MAX_BYTES,
     )
 
 
-def _relative_glob(pattern: str, config: Config, cwd: Path) -> str:
-    """Config globs are relative to the config's folder; findings' paths to the working folder."""
+def _relative_path(display: str, cwd: Path, folder: Path) -> str:
+    """A shown path (relative to the working folder, or absolute) made relative to `folder`.
+
+    Findings show paths relative to the working folder, but the config's globs are relative to the
+    config's folder and a baseline's paths to the baseline's folder, which may lie above it.
+    """
+    if display == "<stdin>":
+        return display
+    absolute = Path(os.path.normpath(cwd.resolve() / display))
     try:
-        prefix = config.root.relative_to(cwd.resolve()).as_posix()
+        return absolute.relative_to(folder.resolve()).as_posix()
     except ValueError:
-        return (config.root / pattern).as_posix()
-    return pattern if prefix == "." else f"{prefix}/{pattern}"
+        return Path(os.path.relpath(absolute, folder.resolve())).as_posix()
+
+
+def _check_prefixes(catalogue: Catalogue, config: Config, settings: LintSettings) -> None:
+    """A rule prefix that names no rule is an error, not a silent no-op (`--select TDL02` that should have
+    been `TDL002` would otherwise pass every file)."""
+    ids = [rule.id for rule in catalogue.rules]
+    choices: list[tuple[str, tuple[str, ...]]] = [
+        ("--select", settings.select),
+        ("--ignore", settings.ignore),
+        (f"{config.path}: select", config.select),
+        (f"{config.path}: ignore", config.ignore),
+    ]
+    choices += [(f"{config.path}: per-file-ignores", p) for _, p in config.per_file_ignores]
+    for option, prefixes in choices:
+        for prefix in prefixes:
+            if prefix != "ALL" and not any(rule_id.startswith(prefix) for rule_id in ids):
+                raise UsageError(
+                    f"{option}: {prefix!r} matches no rule id (ids look like TDL003; `taskdeflint rules` "
+                    "lists them)"
+                )
+
+
+def _cannot_write(path: Path, error: OSError) -> str:
+    if (
+        isinstance(error, FileExistsError | NotADirectoryError)
+        and error.filename
+        and Path(error.filename).is_file()
+    ):
+        return f"{path}: cannot write: {error.filename} is a file, not a folder"
+    detail = error.strerror or str(error)
+    if error.filename and Path(error.filename).name != path.name:
+        detail += f" ({error.filename})"
+    return f"{path}: cannot write: {detail}"
 
 
 def _use_color(choice: str, stream: TextIO) -> bool:
@@ -77,18 +113,23 @@ def _use_color(choice: str, stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _unused_suppressions(config: Config, results: list[FileResult], cwd: Path) -> list[Finding]:
-    """Suppressions whose files were linted and that silenced nothing (like ruff's RUF100)."""
+def _unused_suppressions(
+    config: Config, results: list[FileResult], cwd: Path, policy: Policy, catalogue: Catalogue
+) -> list[Finding]:
+    """Suppressions whose files were linted and that silenced nothing (like ruff's RUF100).
+
+    A suppression of a rule that did not run (not selected, or ignored) cannot be judged.
+    """
     if config.path is None or not config.suppressions:
         return []
+    rule = catalogue.get(UNUSED_SUPPRESSION)
     used = set().union(*(r.used_suppressions for r in results)) if results else set()
     shown = files.display_path(config.path.resolve(), cwd.resolve())
     found = []
     for s in config.suppressions:
-        if s.index in used:
+        if s.index in used or not policy.selected(s.rule):
             continue
-        pattern = None if s.files is None else _relative_glob(s.files, config, cwd)
-        if not any(pattern is None or glob_match(r.path, pattern) for r in results):
+        if not any(s.files is None or glob_match(r.match_path, s.files) for r in results):
             continue
         target = f' for pointer "{s.pointer}"' if s.pointer else ""
         target += f' for container "{s.container}"' if s.container else ""
@@ -100,8 +141,9 @@ def _unused_suppressions(config: Config, results: list[FileResult], cwd: Path) -
                 rule=UNUSED_SUPPRESSION,
                 end_line=s.line,
                 end_column=1,
-                name="unused-suppression",
-                severity=Severity.WARNING,
+                name=rule.name if rule else "unused-suppression",
+                severity=policy.severity.get(UNUSED_SUPPRESSION)
+                or (rule.severity if rule else Severity.WARNING),
                 message=f"Suppression of {s.rule}{target} matched no finding; remove it",
                 pointer=f"/suppress/{s.index}",
             )
@@ -122,24 +164,25 @@ def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | N
 def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
     from taskdeflint.formats import Report, renderer
 
-    config = discover(settings.cwd, settings.config)
+    config = discover(settings.cwd, None if settings.config is None else settings.cwd / settings.config)
     catalogue = load_catalogue(config.rules_dirs + settings.rules_dirs)
     for rule_id in config.severity:
         if catalogue.get(rule_id) is None:
             raise ConfigError(f"{config.path}: severity: unknown rule {rule_id}")
+    _check_prefixes(catalogue, config, settings)
     policy = _policy(settings, config)
     fail_on = settings.fail_on or config.fail_on or "error"
     known = None
     baseline_path = settings.baseline or config.baseline
     if baseline_path is not None and settings.write_baseline is None:
-        known = baseline_file.read(baseline_path)
+        known = baseline_file.read(settings.cwd / baseline_path)
 
     if settings.paths:
-        sources, errors = files.expand(list(settings.paths), settings.cwd, config.exclude)
+        sources, errors = files.expand(list(settings.paths), settings.cwd, config.exclude, config.root)
     elif config.include:
         sources, errors = files.from_globs(config.include, config.root, settings.cwd), []
     else:
-        sources, errors = files.expand(["."], settings.cwd, config.exclude)
+        sources, errors = files.expand(["."], settings.cwd, config.exclude, config.root)
     missing = [e for e in errors if e.message == "no such file or folder"]
     if missing:
         for error in missing:
@@ -150,34 +193,50 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
     results: list[FileResult] = []
     for source in sources:
         data = files.read(source, policy.max_bytes)
-        if data is None:
-            continue
         if isinstance(data, files.ReadError):
             errors.append(data)
             continue
-        result = linter.lint(source.display, data, explicit=source.explicit)
+        result = None
+        if data is not None:
+            match_path = _relative_path(source.display, settings.cwd, config.root)
+            result = linter.lint(source.display, data, explicit=source.explicit, match_path=match_path)
         if result is None:
             if settings.verbose:
                 print(f"taskdeflint: skipped {source.display}: not a task definition", file=stderr)
             continue
         results.append(result)
-    results.sort(key=lambda r: r.path)
+    linted = len(results)
 
-    unused = _unused_suppressions(config, results, settings.cwd)
+    unused = _unused_suppressions(config, results, settings.cwd, policy, catalogue)
     if unused and policy.selected(UNUSED_SUPPRESSION):
         results.append(FileResult(unused[0].path, unused))
+    results.sort(key=lambda r: r.path)
 
     if settings.write_baseline is not None:
-        baseline_file.write(settings.write_baseline, [f for r in results for f in r.findings])
+        folder = (settings.cwd / settings.write_baseline).parent
+        found = [f for r in results for f in r.findings]
+        try:
+            baseline_file.write(
+                settings.cwd / settings.write_baseline,
+                found,
+                lambda p: _relative_path(p, settings.cwd, folder),
+            )
+        except OSError as failure:
+            raise UsageError(_cannot_write(settings.write_baseline, failure)) from None
+        count = len(found)
         print(
-            f"taskdeflint: wrote {sum(len(r.findings) for r in results)} findings to "
-            f"{settings.write_baseline}",
+            f"taskdeflint: wrote {count} finding{'' if count == 1 else 's'} to {settings.write_baseline}",
             file=stderr,
         )
+        for error in errors:
+            print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
         return EXIT_ERROR if errors else EXIT_OK
-    if known is not None:
+    if known is not None and baseline_path is not None:
+        folder = (settings.cwd / baseline_path).parent
         for result in results:
-            result.findings = baseline_file.filter_new(result.findings, known)
+            result.findings = baseline_file.filter_new(
+                result.findings, known, lambda p: _relative_path(p, settings.cwd, folder)
+            )
 
     for error in errors:
         print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
@@ -188,14 +247,18 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
         color=out_stream is not None and settings.format == "text" and _use_color(settings.color, stdout),
         quiet=settings.quiet,
     )
-    text = renderer(settings.format)(report)
+    # A lone surrogate (`"\\ud800"` in a key) is valid JSON but cannot be written as UTF-8.
+    text = renderer(settings.format)(report).encode("utf-8", "backslashreplace").decode("utf-8")
     if settings.output is not None:
-        write_text(settings.output, text)
+        try:
+            write_text(settings.cwd / settings.output, text)
+        except OSError as failure:
+            raise UsageError(_cannot_write(settings.output, failure)) from None
     else:
         stdout.write(text)
         stdout.flush()
     if settings.verbose:
-        print(f"taskdeflint: linted {len(results)} files", file=stderr)
+        print(f"taskdeflint: linted {linted} file{'' if linted == 1 else 's'}", file=stderr)
 
     if errors:
         return EXIT_ERROR

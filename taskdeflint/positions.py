@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 # One token per match: a string, a structural character, or a bare literal (number, true, false, null,
 # NaN, Infinity). Whitespace before the token is skipped. The text has already passed `json.loads`, so
 # the tokenizer need not diagnose anything, except depth, which it measures without recursion.
-_TOKEN = re.compile(r'[ \t\r\n]*(?:("(?:[^"\\]|\\.)*")|([{}\[\]:,])|([^ \t\r\n{}\[\]:,"]+))', re.S)
+# Strings are matched as "unrolled loops" (runs of plain characters between escapes): an alternation per
+# character is a hundred times slower on a long string.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_TOKEN = re.compile(rf'[ \t\r\n]*(?:({_STRING})|([{{}}\[\]:,])|([^ \t\r\n{{}}\[\]:,"]+))', re.S)
 _NON_FINITE = frozenset({"NaN", "Infinity", "-Infinity"})
 
 
@@ -185,7 +188,7 @@ def find_depth_violation(text: str, max_depth: int) -> tuple[int, int] | None:
     Used when `json.loads` itself gave up on the nesting, to point at where it happens.
     """
     depth = 0
-    for match in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]', text, re.S):
+    for match in re.finditer(rf"{_STRING}|[\[{{]|[\]}}]", text, re.S):
         token = match.group()
         if token in ("[", "{"):
             depth += 1

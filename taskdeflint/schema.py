@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -93,6 +94,9 @@ def _describe_value(value: object) -> str:
         return f"boolean {json.dumps(value)}"
     if value is None:
         return "null"
+    if isinstance(value, float) and not math.isfinite(value):
+        # 1e400, or an integer of thousands of digits: `json` reads it as infinity.
+        return "a number too large to represent"
     if isinstance(value, int | float):
         return f"number {value!r}"
     if isinstance(value, str):

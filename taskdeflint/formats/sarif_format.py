@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from taskdeflint import __version__
 from taskdeflint.catalogue import Rule
@@ -27,6 +28,14 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
+def _uri(path: str) -> str:
+    """A SARIF `uri` is a URI reference: spaces, `%` and non-ASCII letters in a path are percent-encoded,
+    and an absolute path becomes a `file:` URI."""
+    if path.startswith("/"):
+        return "file://" + quote(path)
+    return quote(path)
+
+
 def render(report: Report) -> str:
     rules = list(report.catalogue.rules)
     index = {rule.id: i for i, rule in enumerate(rules)}
@@ -39,7 +48,7 @@ def render(report: Report) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path},
+                        "artifactLocation": {"uri": _uri(f.path)},
                         "region": {
                             "startLine": f.line,
                             "startColumn": f.column,

@@ -19,7 +19,12 @@ def summary(report: Report) -> str:
     if not findings:
         return f"No problems found in {_plural(files, 'file')}."
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
-    parts = [_plural(counts[s], s.label) for s in reversed(Severity) if counts[s]]
+    # "info" is a mass noun: "2 errors, 1 warning, 3 info".
+    parts = [
+        _plural(counts[s], s.label) if s is not Severity.INFO else f"{counts[s]} info"
+        for s in reversed(Severity)
+        if counts[s]
+    ]
     with_findings = sum(1 for r in report.results if r.findings)
     return f"Found {', '.join(parts)} in {with_findings} of {_plural(files, 'file')}."
 

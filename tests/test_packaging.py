@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -13,6 +14,9 @@ import pytest
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
+
+# The installed package must be found by itself, not through a PYTHONPATH pointing at a checkout.
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +54,7 @@ def test_installed_wheel_lints_outside_the_source_tree(wheel: Path, tmp_path: Pa
     completed = subprocess.run(
         [str(venv / "bin" / "taskdeflint"), "lint", "--format", "json", "--select", "TDL0", "taskdef.json"],
         cwd=work,
+        env=CLEAN_ENV,
         capture_output=True,
         text=True,
         check=False,
@@ -61,7 +66,12 @@ def test_installed_wheel_lints_outside_the_source_tree(wheel: Path, tmp_path: Pa
     ]
     # The rules came from the installed package, not from this checkout.
     listed = subprocess.run(
-        [str(venv / "bin" / "taskdeflint"), "rules"], cwd=work, capture_output=True, text=True, check=True
+        [str(venv / "bin" / "taskdeflint"), "rules"],
+        cwd=work,
+        env=CLEAN_ENV,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "TDL003" in listed.stdout
     where = subprocess.run(
@@ -71,6 +81,7 @@ def test_installed_wheel_lints_outside_the_source_tree(wheel: Path, tmp_path: Pa
             "import taskdeflint.catalogue as c; print(c.builtin_rules_dir())",
         ],
         cwd=work,
+        env=CLEAN_ENV,
         capture_output=True,
         text=True,
         check=True,

@@ -1,3 +1,3 @@
 from taskdeflint.cli import main
 
-main()
+main(prog_name="taskdeflint")

@@ -410,3 +410,15 @@ def test_wrong_types_do_not_crash(text: str, lint_text: Any) -> None:
     result = lint_text(text)
     assert result.code in (0, 1), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_invalid_image_message_cuts_a_huge_value(lint_text) -> None:  # type: ignore[no-untyped-def]
+    image = "a" * 300 + ":1"
+    result = lint_text(
+        json.dumps(
+            {"family": "web", "containerDefinitions": [{"name": "web", "image": image, "memory": 512}]}
+        )
+    )
+    (finding,) = [f for f in result.findings if f["rule"] == "TDL017"]
+    assert image not in finding["message"]
+    assert finding["message"].startswith('Container "web" image "' + "a" * 60 + '..." is 302 characters long')

@@ -196,7 +196,8 @@ def invalid_image_reference(td: TaskDef) -> Iterator[tuple[str, str]]:
             continue
         problem = image_problem(image)
         if problem is not None:
-            yield f"{container.pointer}/image", f'{container.label} image "{image}" {problem}'
+            shown = image if len(image) <= 80 else f"{image[:60]}..."
+            yield f"{container.pointer}/image", f'{container.label} image "{shown}" {problem}'
 
 
 # -- TDL018 ------------------------------------------------------------------------------------------

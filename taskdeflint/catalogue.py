@@ -219,6 +219,64 @@ def load_dir(directory: Path) -> list[Rule]:
     return [parse_rule(path) for path in sorted(directory.glob("*.toml"))]
 
 
+# The shipped catalogue, precompiled at wheel-build time (see hatch_build.py): parsing 100+ TOML files
+# on every start costs more than linting a file. A source checkout has no index and parses the TOML.
+INDEX_NAME = "index.json"
+
+
+def to_index(rules: Iterable[Rule]) -> str:
+    """The catalogue as JSON, for `INDEX_NAME`: every field of every rule, already validated."""
+    entries = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "severity": r.severity.label,
+            "summary": r.summary,
+            "docs": r.docs,
+            "source": r.source,
+            "check": r.check,
+            "schema": r.schema,
+            "message": r.message,
+            "file": r.origin.name,
+            "examples": [
+                {
+                    "kind": e.kind,
+                    "title": e.title,
+                    "document": e.document,
+                    "pointers": list(e.pointers),
+                    "config": e.config,
+                }
+                for e in r.examples
+            ],
+        }
+        for r in rules
+    ]
+    return json.dumps({"version": 1, "rules": entries}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _from_index(directory: Path, text: str) -> list[Rule]:
+    data = json.loads(text)
+    return [
+        Rule(
+            id=e["id"],
+            name=e["name"],
+            severity=Severity.parse(e["severity"]),
+            summary=e["summary"],
+            docs=e["docs"],
+            source=e["source"],
+            examples=tuple(
+                Example(x["kind"], x["title"], x["document"], tuple(x["pointers"]), x["config"])
+                for x in e["examples"]
+            ),
+            check=e["check"],
+            schema=e["schema"],
+            message=e["message"],
+            origin=directory / e["file"],
+        )
+        for e in data["rules"]
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Catalogue:
     rules: tuple[Rule, ...]
@@ -236,7 +294,12 @@ class Catalogue:
 
 @cache
 def builtin_rules() -> tuple[Rule, ...]:
-    return tuple(load_dir(builtin_rules_dir()))
+    directory = builtin_rules_dir()
+    try:
+        text = (directory / INDEX_NAME).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return tuple(load_dir(directory))
+    return tuple(_from_index(directory, text))
 
 
 def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:

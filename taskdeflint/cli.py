@@ -75,6 +75,13 @@ def main() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Record all current findings in FILE and exit 0.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for large runs (64 files or more). Default: one per CPU core. Output order is the same.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and linted.")
 @click.option(
@@ -95,6 +102,7 @@ def lint(
     rules_dir: tuple[Path, ...],
     baseline: Path | None,
     write_baseline: Path | None,
+    jobs: int | None,
     quiet: bool,
     verbose: bool,
     color: str,
@@ -122,6 +130,7 @@ def lint(
         rules_dirs=rules_dir,
         baseline=baseline,
         write_baseline=write_baseline,
+        jobs=jobs,
         quiet=quiet,
         verbose=verbose,
         color=color,

@@ -183,9 +183,9 @@ def load_config(path: Path) -> Config:
 
 
 def _validate(path: Path, data: object, prefix: str, suppress_lines: list[int]) -> None:
-    from jsonschema import Draft202012Validator
+    from taskdeflint.fastschema import Schema
 
-    errors = sorted(Draft202012Validator(CONFIG_SCHEMA).iter_errors(data), key=lambda e: list(e.path))
+    errors = sorted(Schema(CONFIG_SCHEMA).iter_errors(data), key=lambda e: list(e.path))
     if not errors:
         return
     messages = []
@@ -199,13 +199,15 @@ def _validate(path: Path, data: object, prefix: str, suppress_lines: list[int]) 
             rest = ".".join(str(p) for p in location[2:])
             where = f"[[{prefix}suppress]] #{number + 1}{line}" + (f": {rest}" if rest else "")
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = error.schema.get("properties", {})
+            known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
             extra = ", ".join(repr(k) for k in error.instance if k not in known)
             messages.append(f"unknown key {extra}" + (f" in {where}" if where else ""))
         elif error.validator == "not":
             messages.append(f"{where}: give either 'pointer' or 'container', not both")
         elif error.validator == "required" and where.startswith(f"[[{prefix}suppress]]"):
-            missing = [k for k in error.validator_value if k not in error.instance]
+            required: Any = error.validator_value
+            present: Any = error.instance
+            missing = [k for k in required if k not in present]
             if "reason" in missing:
                 messages.append(f"{where}: a suppression needs a 'reason' (why the finding is accepted)")
             else:

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 from taskdeflint import document as doc
 from taskdeflint.catalogue import Catalogue, CheckFunction, Rule
 from taskdeflint.config import Suppression
+from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.positions import join
 
 if TYPE_CHECKING:
-    from jsonschema.protocols import Validator
-
     from taskdeflint.model import TaskDef
 
 
@@ -62,11 +61,9 @@ class FileResult:
 
 
 @cache
-def _fragment_validator(rule_id: str, schema_text: str) -> Validator:
-    from jsonschema import Draft202012Validator
-
+def _fragment_validator(rule_id: str, schema_text: str) -> Schema:
     schema: dict[str, Any] = json.loads(schema_text)
-    return Draft202012Validator(schema)
+    return Schema(schema)
 
 
 def run_fragment(rule: Rule, taskdef: TaskDef) -> Iterator[tuple[str, str]]:

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint.document import SCHEMA_VIOLATION, Kind, Raw, Target
+from taskdeflint.fastschema import Schema
 from taskdeflint.positions import join
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
-    from jsonschema.protocols import Validator
 
 SCHEMA_FILE = "task-definition.schema.json"
 
@@ -52,9 +52,7 @@ def task_definition_schema() -> dict[str, Any]:
 
 
 @cache
-def _validator(kind: Kind) -> Validator:
-    from jsonschema import Draft202012Validator
-
+def _validator(kind: Kind) -> Schema:
     schema = dict(task_definition_schema())
     if kind is Kind.DESCRIBE:
         schema["$ref"] = "#/$defs/TaskDefinition"
@@ -67,13 +65,11 @@ def _validator(kind: Kind) -> Validator:
                 "items": {"$ref": "#/$defs/ContainerDefinition"},
             }
         }
-    return Draft202012Validator(schema)
+    return Schema(schema)
 
 
 @cache
-def _wrapper_validator() -> Validator:
-    from jsonschema import Draft202012Validator
-
+def _wrapper_validator() -> Schema:
     schema = dict(task_definition_schema())
     del schema["$ref"]
     schema.update(
@@ -86,7 +82,7 @@ def _wrapper_validator() -> Validator:
             "additionalProperties": False,
         }
     )
-    return Draft202012Validator(schema)
+    return Schema(schema)
 
 
 def _describe_value(value: object) -> str:

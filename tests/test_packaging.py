@@ -36,7 +36,7 @@ def test_wheel_ships_schemas_rules_and_types(wheel: Path) -> None:
     assert "taskdeflint/schemas/task-definition.schema.json" in names
     assert "taskdeflint/py.typed" in names
     shipped_rules = {n.rsplit("/", 1)[-1] for n in names if n.startswith("taskdeflint/rules/")}
-    assert shipped_rules == {p.name for p in (ROOT / "rules").glob("*.toml")}
+    assert shipped_rules == {p.name for p in (ROOT / "rules").glob("*.toml")} | {"index.json"}
 
 
 def test_installed_wheel_lints_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None:
@@ -87,3 +87,21 @@ def test_installed_wheel_lints_outside_the_source_tree(wheel: Path, tmp_path: Pa
         check=True,
     )
     assert str(venv) in where.stdout
+    # The precompiled index in the wheel holds exactly what the shipped TOML files say.
+    same = subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "from taskdeflint.catalogue import builtin_rules, builtin_rules_dir, load_dir, INDEX_NAME\n"
+            "assert (builtin_rules_dir() / INDEX_NAME).is_file()\n"
+            "assert builtin_rules() == tuple(load_dir(builtin_rules_dir()))\n"
+            "print(len(builtin_rules()))",
+        ],
+        cwd=work,
+        env=CLEAN_ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert same.returncode == 0, same.stderr
+    assert int(same.stdout) == len(list((ROOT / "rules").glob("*.toml")))

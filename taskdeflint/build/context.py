@@ -1,0 +1,155 @@
+"""A service's build inputs, the content tag computed from them, and the context archive sent to docker.
+
+The content hash covers exactly what the engine is given: the Dockerfile, every path of the context that
+docker's own `.dockerignore` rules let through (its kind, permission bits, and its bytes or link target),
+the build arguments, the target stage and the platform. It does not depend on file order, timestamps or
+owners, so it is the same on every machine that has the same files. The archive is made from the same
+list of paths the hash was computed from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from taskdeflint.build import dockersdk
+from taskdeflint.build.manifest import Service
+
+HASH_VERSION = "taskdeflint-content-1"
+CONTENT_TAG_PREFIX = "content-"
+_CONTENT_TAG_HEX = 20  # 80 bits
+
+
+class ContextError(Exception):
+    """The context cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildInputs:
+    files: tuple[str, ...]  # context paths docker sends, sorted
+    dockerfile: str  # the name the engine is told (inside the archive)
+    extra: tuple[tuple[str, str], ...]  # archive members that are not context files: (name, text)
+    digest: str  # sha256 hex of everything above that shapes the image
+
+    @property
+    def content_tag(self) -> str:
+        return CONTENT_TAG_PREFIX + self.digest[:_CONTENT_TAG_HEX]
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _entry(root: Path, relative: str) -> str:
+    """One line of the hash input for one context path."""
+    path = root / relative
+    info = path.lstat()
+    mode = stat.S_IMODE(info.st_mode)
+    if stat.S_ISLNK(info.st_mode):
+        return f"link {relative!r} {mode:o} {str(path.readlink())!r}"
+    if stat.S_ISDIR(info.st_mode):
+        return f"dir {relative!r} {mode:o}"
+    if stat.S_ISREG(info.st_mode):
+        return f"file {relative!r} {mode:o} {_file_digest(path)}"
+    if stat.S_ISSOCK(info.st_mode):
+        return ""  # docker's archive leaves sockets out
+    return f"other {relative!r} {mode:o} {stat.S_IFMT(info.st_mode):o}"
+
+
+def inputs(service: Service) -> BuildInputs:
+    """The build inputs of `service` and their hash. Raises `ContextError` for an unreadable context."""
+    root = service.context
+    dockerfile_path = service.dockerfile_path
+    try:
+        inside = dockerfile_path.is_relative_to(root)
+        dockerfile_text = dockerfile_path.read_bytes()
+        extra: tuple[tuple[str, str], ...] = ()
+        if inside:
+            dockerfile = dockerfile_path.relative_to(root).as_posix()
+        else:
+            # As the SDK does for a Dockerfile outside the context: send it as an extra member (named by
+            # its content, where the SDK names it at random, so that the hash is stable).
+            dockerfile = f".dockerfile.{hashlib.sha256(dockerfile_text).hexdigest()[:40]}"
+            extra = ((dockerfile, dockerfile_text.decode("utf-8")),)
+        files, patterns = dockersdk.context_files(root, dockerfile)
+        if extra:
+            extra = ((".dockerignore", "\n".join([*(patterns or [".dockerignore"]), dockerfile])), *extra)
+        digest = hashlib.sha256()
+
+        def line(text: str) -> None:
+            digest.update(text.encode("utf-8", "surrogateescape") + b"\n")
+
+        line(HASH_VERSION)
+        shown = dockerfile if inside else "<outside>"
+        line(f"dockerfile {shown!r} {hashlib.sha256(dockerfile_text).hexdigest()}")
+        line(f"target {service.target!r}")
+        line(f"platform {service.platform!r}")
+        for name, value in service.build_args:
+            line(f"arg {name!r} {value!r}")
+        for relative in files:
+            entry = _entry(root, relative)
+            if entry:
+                line(entry)
+        for name, text in extra:
+            if name == ".dockerignore":
+                line(f"extra {name!r} {hashlib.sha256(text.encode('utf-8')).hexdigest()}")
+    except OSError as error:
+        where = error.filename or root
+        raise ContextError(f"cannot read {where}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ContextError(f"{dockerfile_path} or the context's .dockerignore is not UTF-8 text") from None
+    return BuildInputs(tuple(files), dockerfile, extra, digest.hexdigest())
+
+
+def archive(service: Service, build: BuildInputs) -> IO[bytes]:
+    """The context archive (an open temporary file, removed when closed)."""
+    stream = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
+    try:
+        dockersdk.context_archive(service.context, list(build.files), list(build.extra), stream)
+    except BaseException:
+        stream.close()
+        raise
+    stream.seek(0)
+    return stream
+
+
+def git_commit(root: Path) -> str | None:
+    """The short SHA of HEAD when `root` is in a git checkout, else None."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    sha = done.stdout.strip()
+    return sha if done.returncode == 0 and sha else None
+
+
+def git_clean(root: Path, paths: list[Path]) -> bool:
+    """True when `paths` have no uncommitted changes (untracked files count as changes)."""
+    try:
+        done = subprocess.run(
+            ["git", "status", "--porcelain", "--", *(str(p) for p in paths)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and not done.stdout.strip()

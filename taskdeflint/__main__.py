@@ -1,3 +1,3 @@
-from taskdeflint.cli import main
+from taskdeflint.entry import run
 
-main(prog_name="taskdeflint")
+run()

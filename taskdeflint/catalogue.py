@@ -13,14 +13,13 @@ import importlib.util
 import json
 import re
 import sys
-import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from taskdeflint.data import data_dir
 from taskdeflint.findings import Severity
 
 if TYPE_CHECKING:
@@ -113,10 +112,7 @@ def _import_check(target: str, base: Path) -> CheckFunction:
 
 def builtin_rules_dir() -> Path:
     """The shipped rules: inside the installed package, or beside it in a source checkout."""
-    packaged = resources.files("taskdeflint").joinpath("rules")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "rules"
+    return data_dir("rules")
 
 
 def _fail(path: Path, message: str) -> CatalogueError:
@@ -124,6 +120,8 @@ def _fail(path: Path, message: str) -> CatalogueError:
 
 
 def parse_rule(path: Path) -> Rule:
+    import tomllib
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

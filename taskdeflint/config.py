@@ -8,7 +8,6 @@ an error. Paths and globs in a config file are relative to the folder that holds
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +109,8 @@ def find_config(start: Path) -> Path | None:
 
 
 def _has_tool_table(pyproject: Path) -> bool:
+    import tomllib
+
     try:
         text = pyproject.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -132,6 +133,8 @@ def _suppress_lines(text: str, pyproject: bool) -> list[int]:
 
 
 def load_config(path: Path) -> Config:
+    import tomllib
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:

@@ -171,15 +171,14 @@ def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
 
 def _lint_all(sources: list[files.Source], jobs: int | None) -> Iterator[FileResult | files.ReadError | None]:
     """Results in the order of `sources`, from `jobs` processes (default: one per core) for many files."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 2 or len(sources) < PARALLEL_MIN_FILES or any(source.path is None for source in sources):
+        # Few files, or stdin (which only this process can read).
+        yield from map(_lint_source, sources)
+        return
     import multiprocessing
 
-    jobs = jobs or os.cpu_count() or 1
-    if (
-        jobs < 2
-        or len(sources) < PARALLEL_MIN_FILES
-        or any(source.path is None for source in sources)  # stdin is read by this process
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_lint_source, sources)
         return
     from concurrent.futures import ProcessPoolExecutor

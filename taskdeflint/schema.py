@@ -13,10 +13,10 @@ import json
 import math
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from taskdeflint.data import data_dir
 from taskdeflint.document import SCHEMA_VIOLATION, Kind, Raw, Target
 from taskdeflint.fastschema import Schema
 from taskdeflint.positions import join
@@ -38,10 +38,7 @@ _TYPE_WORDS = {
 
 
 def schemas_dir() -> Path:
-    packaged = resources.files("taskdeflint").joinpath("schemas")
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return data_dir("schemas")
 
 
 @cache

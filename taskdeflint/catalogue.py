@@ -29,7 +29,7 @@ CheckFunction = Callable[["TaskDef"], Iterable[tuple[str, str]]]
 
 RULE_ID = re.compile(r"^[A-Z]{2,8}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_ENGINE_MODULES = ("taskdeflint.document:", "taskdeflint.schema:", "taskdeflint.lint:")
+_ENGINE_MODULES = ("taskdeflint.document:", "taskdeflint.yamlsource:", "taskdeflint.schema:", "taskdeflint.lint:")
 _KEYS = frozenset(
     {
         "id",
@@ -44,7 +44,7 @@ _KEYS = frozenset(
         "examples",
     }
 )
-_EXAMPLE_KEYS = frozenset({"kind", "title", "document", "pointers", "config"})
+_EXAMPLE_KEYS = frozenset({"kind", "title", "document", "pointers", "config", "dockerfile", "format"})
 
 
 class CatalogueError(Exception):
@@ -58,6 +58,10 @@ class Example:
     document: str
     pointers: tuple[str, ...]
     config: str | None = None
+    # A Dockerfile that a service of the config's manifest builds for the document's first container.
+    dockerfile: str | None = None
+    # "yaml" for an example that is a YAML CloudFormation template (linted as taskdef.yaml).
+    format: Literal["json", "yaml"] = "json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +212,13 @@ def _parse_examples(path: Path, raw: object) -> Iterator[Example]:
         config = item.get("config")
         if config is not None and not isinstance(config, str):
             raise _fail(path, f"example {number}: 'config' must be a string of TOML")
-        yield Example(kind, title, document, tuple(pointers), config)
+        dockerfile = item.get("dockerfile")
+        if dockerfile is not None and not isinstance(dockerfile, str):
+            raise _fail(path, f"example {number}: 'dockerfile' must be a string")
+        form = item.get("format", "json")
+        if form not in ("json", "yaml"):
+            raise _fail(path, f"example {number}: 'format' must be 'json' or 'yaml'")
+        yield Example(kind, title, document, tuple(pointers), config, dockerfile, form)
 
 
 def load_dir(directory: Path) -> list[Rule]:
@@ -243,6 +253,8 @@ def to_index(rules: Iterable[Rule]) -> str:
                     "document": e.document,
                     "pointers": list(e.pointers),
                     "config": e.config,
+                    "dockerfile": e.dockerfile,
+                    "format": e.format,
                 }
                 for e in r.examples
             ],
@@ -263,7 +275,15 @@ def _from_index(directory: Path, text: str) -> list[Rule]:
             docs=e["docs"],
             source=e["source"],
             examples=tuple(
-                Example(x["kind"], x["title"], x["document"], tuple(x["pointers"]), x["config"])
+                Example(
+                    x["kind"],
+                    x["title"],
+                    x["document"],
+                    tuple(x["pointers"]),
+                    x["config"],
+                    x.get("dockerfile"),
+                    x.get("format", "json"),
+                )
                 for x in e["examples"]
             ),
             check=e["check"],

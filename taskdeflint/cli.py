@@ -22,16 +22,22 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="taskdeflint")
 def main() -> None:
-    """Lint Amazon ECS task definitions against what AWS accepts.
+    """Lint Amazon ECS task definitions against what AWS accepts, and build, push and pin the images
+    they run.
 
     \b
     taskdeflint lint deploy/             lint every task definition under deploy/
     taskdeflint rules                    list the rule catalogue
     taskdeflint rule TDL003              explain one rule, with examples
+    taskdeflint build --push --render-dir rendered
+                                         build, push and pin the services' images
+
+    `taskdeflint COMMAND --help` describes each command. Configuration: the nearest .taskdeflint.toml or
+    [tool.taskdeflint] in pyproject.toml. Documentation: README.md and docs/ in the source distribution.
     """
 
 
-@main.command()
+@main.command(short_help="Lint task definitions in files, folders or stdin.")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--format",
@@ -44,7 +50,7 @@ def main() -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to FILE.",
+    help="Write the report to FILE (atomically) instead of stdout.",
 )
 @click.option(
     "--fail-on",
@@ -52,8 +58,18 @@ def main() -> None:
     default=None,
     help="Lowest severity that makes the exit code 1. Default: error.",
 )
-@click.option("--select", multiple=True, metavar="RULE", help="Only these rules (id prefixes, e.g. TDL1).")
-@click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules (id prefixes).")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULE",
+    help="Only these rules: id prefixes, repeatable or comma-separated (--select TDL0,TDL2).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULE",
+    help="Skip these rules: id prefixes, repeatable or comma-separated.",
+)
 @click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -62,6 +78,7 @@ def main() -> None:
 @click.option(
     "--rules-dir",
     multiple=True,
+    metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="A folder of extra rule files (repeatable).",
 )
@@ -78,6 +95,7 @@ def main() -> None:
 @click.option(
     "-j",
     "--jobs",
+    metavar="N",
     type=click.IntRange(min=1),
     default=None,
     help="Processes for large runs (64 files or more). Default: one per CPU core. Output order is the same.",
@@ -138,8 +156,14 @@ def lint(
     sys.exit(run(settings))
 
 
-@main.command("rules")
-@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@main.command("rules", short_help="List the rule catalogue.")
+@click.option(
+    "--rules-dir",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also list the rules in this folder (repeatable).",
+)
 def rules_command(rules_dir: tuple[Path, ...]) -> None:
     """List the rule catalogue: id, default severity, name and summary."""
     from taskdeflint.catalogue import CatalogueError, load_catalogue
@@ -152,11 +176,18 @@ def rules_command(rules_dir: tuple[Path, ...]) -> None:
         click.echo(f"{rule.id}  {rule.severity.label:<7}  {rule.name:<32}  {rule.summary}")
 
 
-@main.command("rule")
+@main.command("rule", short_help="Explain one rule, with its source and examples.")
 @click.argument("rule_id")
-@click.option("--rules-dir", multiple=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--rules-dir",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also look for RULE_ID in this folder of rules (repeatable).",
+)
 def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
-    """Explain one rule (by id or name): what it checks, why, its source and examples."""
+    """Explain one rule: what it checks, why it matters, the AWS source it rests on, and a bad and a good
+    example. RULE_ID is an id (TDL201) or a name (fargate-invalid-cpu-memory)."""
     from taskdeflint.catalogue import CatalogueError, load_catalogue
     from taskdeflint.explain import explain
 
@@ -170,7 +201,7 @@ def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
     click.echo(explain(rule), nl=False)
 
 
-@main.command("build")
+@main.command("build", short_help="Build, push and pin the images of the services manifest.")
 @click.argument("services", nargs=-1)
 @click.option("--push", is_flag=True, help="Push every tag to the registry and pin the pushed digests.")
 @click.option(
@@ -179,6 +210,7 @@ def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
 @click.option(
     "-j",
     "--jobs",
+    metavar="N",
     type=click.IntRange(min=1),
     default=None,
     help="Services built at the same time. Default: min(4, CPUs), at least 2.",
@@ -190,6 +222,7 @@ def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
 )
 @click.option(
     "--render-dir",
+    metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     help="Pin the pushed digests into each service's task definition, write DIR/<service>.json, lint it.",
 )
@@ -226,6 +259,11 @@ def build_command(
     Each image gets a content tag computed from its build inputs; a service whose content tag is already in
     the registry is skipped. With --render-dir, the pushed digests are pinned into the services' task
     definitions, which are then linted.
+
+    The manifest is the [services.NAME] tables of the config (the nearest .taskdeflint.toml, or
+    [tool.taskdeflint.services.NAME] in pyproject.toml); its paths are relative to the config's folder.
+    Needs the Docker SDK (pip install 'taskdeflint[build]') and, except with --dry-run, a Docker engine
+    (DOCKER_HOST selects one); registry logins come from the Docker config.
 
     Exit codes: 0 all good, 1 a build, push or render failed or a rendered task definition has errors,
     2 usage, config or manifest error.

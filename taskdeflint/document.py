@@ -11,7 +11,7 @@ import enum
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from taskdeflint.model import TaskDef
 from taskdeflint.positions import PositionMap, TooDeep, find_depth_violation, scan
@@ -24,6 +24,7 @@ _TOO_DEEP_MESSAGE = (
 MAX_BYTES = 32 * 1024 * 1024
 
 INVALID_JSON = "TDL001"
+INVALID_YAML = "TDL008"
 DUPLICATE_KEY = "TDL002"
 SCHEMA_VIOLATION = "TDL003"
 NOT_A_TASK_DEFINITION = "TDL004"
@@ -64,6 +65,15 @@ class Raw:
     offset: int | None = None
 
 
+class Origin(Protocol):
+    """Where a task definition embedded in a larger document (a CloudFormation or Terraform resource)
+    came from: see `taskdeflint.embedded.Embedding`."""
+
+    def to_document(self, pointer: str) -> str: ...
+
+    def annotate(self, raw: Raw) -> Raw: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Target:
     """One task definition inside a document, and how its pointers map back to the document."""
@@ -71,8 +81,15 @@ class Target:
     kind: Kind
     base: str
     taskdef: TaskDef
+    origin: Origin | None = None
+
+    def annotate(self, raw: Raw) -> Raw:
+        """A finding of this task definition as its origin words it (naming the resource)."""
+        return raw if self.origin is None else self.origin.annotate(raw)
 
     def to_document(self, pointer: str) -> str:
+        if self.origin is not None:
+            return self.origin.to_document(pointer)
         if self.kind is Kind.CONTAINERS:
             prefix = "/containerDefinitions"
             if pointer.startswith(prefix):
@@ -260,8 +277,8 @@ def find_targets(document: object) -> list[Target] | str | tuple[str, str]:
             return [Target(kind, "", TaskDef(document, kind.name))]
         return (
             "Not a task definition: expected register-task-definition input (with "
-            '"containerDefinitions"), describe-task-definition output (with "taskDefinition") '
-            "or a list of container definitions"
+            '"containerDefinitions"), describe-task-definition output (with "taskDefinition"), '
+            "a list of container definitions, a CloudFormation template or a Terraform plan or state"
         )
     if isinstance(document, list):
         if document and all(isinstance(item, dict) for item in document):
@@ -284,11 +301,40 @@ def find_targets(document: object) -> list[Target] | str | tuple[str, str]:
     return f"Not a task definition: the top level is {_json_type(document)}, not an object"
 
 
-def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES) -> Loaded | None:
+def _is_yaml(name: str, text: str) -> bool:
+    """YAML for `.yaml` and `.yml` files; for other names but `.json` (`.template`, stdin), when the text
+    does not start like JSON and reads like a CloudFormation template."""
+    lower = name.lower()
+    if lower.endswith((".yaml", ".yml")):
+        return True
+    if lower.endswith(".json") or text.lstrip()[:1] in ("{", "[", ""):
+        return False
+    return re.search(r"^(AWSTemplateFormatVersion|Resources)[ \t]*:", text, re.M) is not None
+
+
+def _embedded(loaded: Loaded) -> list[Target] | str | None:
+    """The task definitions of a CloudFormation template or a Terraform plan or state, or why it holds
+    none; None when the document is neither."""
+    document = loaded.document
+    if not isinstance(document, dict):
+        return None
+    if "Resources" in document or "AWSTemplateFormatVersion" in document:
+        from taskdeflint import cloudformation
+
+        return cloudformation.find_targets(loaded)
+    if "format_version" in document and ("planned_values" in document or "values" in document):
+        from taskdeflint import terraform
+
+        return terraform.find_targets(loaded)
+    return None
+
+
+def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name: str = "") -> Loaded | None:
     """Everything the linter needs from one file's bytes.
 
     Returns None for a file found by searching a folder that turns out not to be a task definition:
-    such files are skipped silently. A file named explicitly always yields a result.
+    such files are skipped silently. A file named explicitly always yields a result. `name` (the file's
+    name) tells YAML from JSON.
     """
     loaded = Loaded()
     if len(data) > max_bytes:
@@ -302,7 +348,23 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES) -> L
         )
         return loaded
     text = decode(data, loaded)
-    if text is None or not parse(text, loaded):
+    if text is None:
+        return loaded
+    if _is_yaml(name, text):
+        from taskdeflint import yamlsource
+
+        if not yamlsource.parse(text, loaded):
+            return loaded
+    elif not parse(text, loaded):
+        return loaded
+    embedded = _embedded(loaded)
+    if isinstance(embedded, str):
+        if not explicit:
+            return None
+        loaded.raws.append(Raw(NOT_A_TASK_DEFINITION, embedded))
+        return loaded
+    if embedded is not None:
+        loaded.targets = embedded
         return loaded
     targets = find_targets(loaded.document)
     if isinstance(targets, str | tuple):
@@ -337,4 +399,8 @@ def looks_like_task_definition(data: bytes) -> bool:
         b'"containerDefinitions"' in head
         or b'"taskDefinition"' in head
         or (head.lstrip()[:1] == b"[" and b'"image"' in head)
+        # A CloudFormation template (JSON or YAML) or a Terraform plan or state may hold its task
+        # definitions anywhere in a large file; a search of the bytes is still cheap.
+        or b"AWS::ECS::TaskDefinition" in data
+        or (b'"format_version"' in head and b'"aws_ecs_task_definition"' in data)
     )

@@ -7,7 +7,7 @@ import fnmatch
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint import document as doc
@@ -16,8 +16,12 @@ from taskdeflint.config import Suppression
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.positions import join
+from taskdeflint.unknown import certain, is_unknown
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from taskdeflint.dockerfile import DockerfileFacts
     from taskdeflint.model import TaskDef
 
 
@@ -71,6 +75,8 @@ def run_fragment(rule: Rule, taskdef: TaskDef) -> Iterator[tuple[str, str]]:
     assert rule.schema is not None and rule.message is not None
     validator = _fragment_validator(rule.id, json.dumps(rule.schema, sort_keys=True))
     for error in validator.iter_errors(taskdef.data):
+        if is_unknown(error.instance):
+            continue  # a value only the deployment knows
         pointer = "".join(f"/{t}" if isinstance(t, int) else join("", t) for t in error.absolute_path)
         container = taskdef.container_at(pointer)
         yield (
@@ -79,9 +85,13 @@ def run_fragment(rule: Rule, taskdef: TaskDef) -> Iterator[tuple[str, str]]:
                 container=container.label if container else "Task definition",
                 where=taskdef.where(pointer),
                 member=pointer.rsplit("/", 1)[-1],
-                value=json.dumps(error.instance),
+                value=json.dumps(error.instance, default=str),  # str: an Unknown of a template
             ),
         )
+
+
+def _run(rule: Rule, check: CheckFunction | None, taskdef: TaskDef) -> Iterable[tuple[str, str]]:
+    return check(taskdef) if check else run_fragment(rule, taskdef)
 
 
 class Linter:
@@ -106,20 +116,32 @@ class Linter:
 
         for target in loaded.targets:
             if self._schema_selected:
-                yield from schema.validate(target, loaded.document)
+                for raw in schema.validate(target, loaded.document):
+                    yield target.annotate(raw)
             for rule, check in self._checks:
-                found = check(target.taskdef) if check else run_fragment(rule, target.taskdef)
+                # With unknown values (templates, plans), only what holds whatever they turn out to be.
+                found = certain(partial(_run, rule, check), target.taskdef)
                 for pointer, message in found:
-                    yield doc.Raw(rule.id, message, target.to_document(pointer))
+                    yield target.annotate(doc.Raw(rule.id, message, target.to_document(pointer)))
 
     def lint(
-        self, path: str, data: bytes, *, explicit: bool = True, match_path: str | None = None
+        self,
+        path: str,
+        data: bytes,
+        *,
+        explicit: bool = True,
+        match_path: str | None = None,
+        dockerfiles: Mapping[str, DockerfileFacts] | None = None,
     ) -> FileResult | None:
         """Findings of one file, shown as `path`; the policy's globs are matched against `match_path`
-        (the path relative to the config's folder), which defaults to `path`."""
-        loaded = doc.load(data, explicit=explicit, max_bytes=self.policy.max_bytes)
+        (the path relative to the config's folder), which defaults to `path`. `dockerfiles` is what the
+        Dockerfiles of the services that name this file say, by container name."""
+        loaded = doc.load(data, explicit=explicit, max_bytes=self.policy.max_bytes, name=path)
         if loaded is None:
             return None
+        if dockerfiles:
+            for target in loaded.targets:
+                target.taskdef.dockerfiles = dict(dockerfiles)
         where = path if match_path is None else match_path
         ignored = tuple(
             prefix

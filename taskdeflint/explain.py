@@ -34,10 +34,17 @@ def explain(rule: Rule, heading: str = "#") -> str:
         title = f": {example.title}" if example.title else ""
         parts.append(f"{heading}# {'Bad' if example.kind == 'bad' else 'Good'} example{title}")
         parts.append("")
-        parts.append("```json")
+        parts.append(f"```{example.format}")
         parts.append(_shown(example.document))
         parts.append("```")
         parts.append("")
+        if example.dockerfile is not None:
+            parts.append("The Dockerfile that builds the first container's image:")
+            parts.append("")
+            parts.append("```dockerfile")
+            parts.append(_shown(example.dockerfile))
+            parts.append("```")
+            parts.append("")
         if example.pointers:
             flagged = ", ".join(f"`{p}`" if p else "the whole document" for p in example.pointers)
             parts.append(f"Flags: {flagged}")

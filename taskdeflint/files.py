@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ SKIP_DIRS = frozenset(
         "site-packages",
     }
 )
+
+
+# What a folder search reads (if the content is a task definition, a template or a plan).
+EXTENSIONS = (".json", ".yaml", ".yml", ".template")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +73,16 @@ def _walk(
 
     for top, dirs, names in os.walk(folder, onerror=on_error, followlinks=False):
         here = Path(top)
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not excluded(here / d))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIP_DIRS
+            # The CDK copies asset sources (a Docker build context, a Lambda's code) into cdk.out.
+            and not (here.name == "cdk.out" and d.startswith("asset."))
+            and not excluded(here / d)
+        )
         for name in sorted(names):
-            if not name.endswith(".json"):
+            if not name.endswith(EXTENSIONS):
                 continue
             path = here / name
             if excluded(path):
@@ -83,8 +95,9 @@ def expand(
 ) -> tuple[list[Source], list[ReadError]]:
     """Files to lint for the given arguments, in a stable order, and the paths that could not be used.
 
-    A missing path is an error; a folder is searched for `*.json` files (not following links into
-    folders, so link loops end), which are linted if their content is a task definition. `exclude`
+    A missing path is an error; a folder is searched for `*.json`, `*.yaml`, `*.yml` and `*.template`
+    files (not following links into folders, so link loops end), which are linted if their content is a
+    task definition, or a CloudFormation template or Terraform plan that holds one. `exclude`
     globs are relative to `root` (the config's folder; by default the working folder).
     """
     cwd = cwd.resolve()
@@ -99,7 +112,7 @@ def expand(
         path = cwd / argument
         if path.is_dir():
             found = list(_walk(path, cwd, exclude, root, errors))
-        elif path.exists():
+        elif path.exists() or path.is_symlink():  # a link loop or to nothing: reading it says which
             shown = Path(argument).as_posix() if not Path(argument).is_absolute() else argument
             found = [Source(shown, path, True)]
         else:
@@ -128,6 +141,13 @@ def read(source: Source, limit: int) -> bytes | ReadError | None:
     definition."""
     if source.path is None:
         return sys.stdin.buffer.read(limit + 1)
+    try:
+        # A FIFO, socket or device found in a folder is no task definition, and opening a FIFO waits for a
+        # writer forever. (A file named explicitly is read whatever it is: `lint <(aws ecs ...)` is a pipe.)
+        if not source.explicit and not stat.S_ISREG(source.path.stat().st_mode):
+            return None
+    except OSError:
+        pass  # opening it says why it cannot be read
     try:
         with source.path.open("rb") as handle:
             data = handle.read(limit + 1)

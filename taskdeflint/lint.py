@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from taskdeflint import baseline as baseline_file
 from taskdeflint import files
@@ -17,6 +17,9 @@ from taskdeflint.config import Config, ConfigError, discover
 from taskdeflint.document import MAX_BYTES
 from taskdeflint.engine import FileResult, Linter, Policy, glob_match
 from taskdeflint.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from taskdeflint.dockerfile import DockerfileFacts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 UNUSED_SUPPRESSION = "TDL901"
@@ -155,6 +158,8 @@ def _unused_suppressions(
 
 # What each file needs, set before linting starts; worker processes inherit it when they fork.
 _WORKER: tuple[Linter, int, Path, Path] | None = None
+# What the services' Dockerfiles say, for the files the services manifest names (by `Source.path`).
+_DOCKERFILES: dict[Path, dict[str, DockerfileFacts]] = {}
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
 
@@ -166,7 +171,26 @@ def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
     if data is None or isinstance(data, files.ReadError):
         return data
     match_path = _relative_path(source.display, cwd, root)
-    return linter.lint(source.display, data, explicit=source.explicit, match_path=match_path)
+    dockerfiles = _DOCKERFILES.get(source.path) if _DOCKERFILES and source.path is not None else None
+    try:
+        return linter.lint(
+            source.display, data, explicit=source.explicit, match_path=match_path, dockerfiles=dockerfiles
+        )
+    except Exception as error:  # a bug in a rule must not stop the other files from being linted
+        return files.ReadError(source.display, internal_error(error))
+
+
+def internal_error(error: BaseException) -> str:
+    """One line for an exception that is a bug in taskdeflint: its type and where it was raised. Not its
+    message, which may quote a value of the file (a secret, even), and not the traceback."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return (
+        f"internal error while linting ({type(error).__name__}{where}); the file was not linted: "
+        "please report this bug"
+    )
 
 
 def _lint_all(sources: list[files.Source], jobs: int | None) -> Iterator[FileResult | files.ReadError | None]:
@@ -186,6 +210,22 @@ def _lint_all(sources: list[files.Source], jobs: int | None) -> Iterator[FileRes
     chunk = max(1, len(sources) // (jobs * 8))
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         yield from pool.map(_lint_source, sources, chunksize=chunk)
+
+
+def _dockerfile_facts(
+    config: Config, sources: list[files.Source], stderr: TextIO | None
+) -> dict[Path, dict[str, DockerfileFacts]]:
+    """The Dockerfile facts of the services whose task definitions are among `sources` (read here, once,
+    before any worker starts). Services that cannot be used are skipped; with -v, saying why."""
+    if not config.services:
+        return {}
+    from taskdeflint.dockerfile import facts_for
+
+    def warn(message: str) -> None:
+        if stderr is not None:
+            print(f"taskdeflint: {message}", file=stderr)
+
+    return facts_for(config, [s.path for s in sources if s.path is not None], warn)
 
 
 def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -226,8 +266,9 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
         return EXIT_ERROR
 
-    global _WORKER
+    global _WORKER, _DOCKERFILES
     _WORKER = (Linter(catalogue, policy), policy.max_bytes, settings.cwd, config.root)
+    _DOCKERFILES = _dockerfile_facts(config, sources, stderr if settings.verbose else None)
     results: list[FileResult] = []
     for source, result in zip(sources, _lint_all(sources, settings.jobs), strict=True):
         if isinstance(result, files.ReadError):

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taskdeflint.positions import split
+
+if TYPE_CHECKING:
+    from taskdeflint.dockerfile import DockerfileFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +43,18 @@ class Container:
 
 
 class TaskDef:
-    """One task definition: register input, the inside of describe output, or a bare container list."""
+    """One task definition: register input, the inside of describe output, or a bare container list.
 
-    __slots__ = ("data", "kind")
+    `dockerfiles` holds, by container name, what the Dockerfile of the service that builds that
+    container's image says (set by `lint` for files the services manifest names; empty otherwise).
+    """
+
+    __slots__ = ("data", "dockerfiles", "kind")
 
     def __init__(self, data: dict[str, Any], kind: str) -> None:
         self.data = data
         self.kind = kind
+        self.dockerfiles: dict[str, DockerfileFacts] = {}
 
     @property
     def containers(self) -> list[Container]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from taskdeflint.data import data_dir
 from taskdeflint.document import SCHEMA_VIOLATION, Kind, Raw, Target
 from taskdeflint.fastschema import Schema
 from taskdeflint.positions import join
+from taskdeflint.unknown import is_unknown
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -82,7 +84,20 @@ def _wrapper_validator() -> Schema:
     return Schema(schema)
 
 
-def _describe_value(value: object) -> str:
+# Where a value may be a secret, messages give its type only: an environment variable's value (a numeric
+# PIN is still a secret), and an option such as "splunk-token" or "password". A CI log is no place for it.
+_SECRET_POINTER = re.compile(
+    r"/environment/\d+/value$|(?i:password|passwd|secret|token|api.?key|credential|private.?key)[^/]*$"
+)
+
+
+def _describe_value(value: object, pointer: str = "") -> str:
+    if (
+        _SECRET_POINTER.search(pointer)
+        and isinstance(value, str | int | float)
+        and not isinstance(value, bool)
+    ):
+        return "a string" if isinstance(value, str) else "a number"
     if isinstance(value, bool):
         return f"boolean {json.dumps(value)}"
     if value is None:
@@ -141,7 +156,7 @@ def _messages(error: ValidationError, target: Target) -> Iterator[tuple[str, str
         )
         yield (
             pointer,
-            f"{where} must be {expected_words}, not {_describe_value(instance)}"
+            f"{where} must be {expected_words}, not {_describe_value(instance, pointer)}"
             f"{_hint(pointer, str(expected))}",
         )
     elif validator == "enum":
@@ -150,7 +165,7 @@ def _messages(error: ValidationError, target: Target) -> Iterator[tuple[str, str
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         yield (
             pointer,
-            f"{where} is {_describe_value(instance)}; expected one of: {', '.join(options)}{hint}",
+            f"{where} is {_describe_value(instance, pointer)}; expected one of: {', '.join(options)}{hint}",
         )
     elif validator in ("maxItems", "minItems") and isinstance(instance, list):
         bound = "at most" if validator == "maxItems" else "at least"
@@ -184,5 +199,7 @@ def validate(target: Target, document: object) -> Iterator[Raw]:
                 for pointer, message in _messages(error, target):
                     yield Raw(SCHEMA_VIOLATION, message, pointer=pointer)
     for error in _validator(target.kind).iter_errors(target.taskdef.data):
+        if is_unknown(error.instance):
+            continue  # a value only the deployment knows (a template's intrinsic function, a plan's unknown)
         for pointer, message in _messages(error, target):
             yield Raw(SCHEMA_VIOLATION, message, pointer=target.to_document(pointer))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -9,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from taskdeflint.catalogue import CatalogueError, builtin_rules, load_catalogue, parse_rule
-from tests.conftest import ROOT
+from taskdeflint.catalogue import CatalogueError, Example, builtin_rules, load_catalogue, parse_rule
+from tests.conftest import DOCUMENT_RULES, ROOT
 
 RULES = builtin_rules()
-DOCUMENT_RULES = {"TDL001", "TDL002", "TDL003", "TDL004", "TDL005", "TDL006", "TDL007"}
 
 
 def test_ids_and_names_are_unique_and_well_formed() -> None:
@@ -42,11 +42,38 @@ def test_checks_resolve_to_functions() -> None:
 EXAMPLES = [(rule, n, example) for rule in RULES for n, example in enumerate(rule.examples, 1)]
 
 
+def example_config(example: Example, folder: Path) -> str | None:
+    """An example's config. An example with a Dockerfile gets it written as `folder/Dockerfile`, and a
+    service that builds it for the document's first container, unless its config has services of its own."""
+    if example.dockerfile is None:
+        return example.config
+    (folder / "Dockerfile").write_text(example.dockerfile.strip("\n") + "\n", encoding="utf-8")
+    config = example.config or ""
+    if "[services." in config:
+        return config
+    document = json.loads(example.document)
+    if isinstance(document, dict):
+        document = document.get("taskDefinition", document).get("containerDefinitions")
+    return config + "\n".join(
+        [
+            "",
+            "[services.example]",
+            'context = "."',
+            'repository = "localhost:5000/example"',
+            'task-definition = "taskdef.json"',
+            f"container = {json.dumps(document[0]['name'])}",
+            "",
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("rule", "number", "example"), EXAMPLES, ids=[f"{r.id}-{e.kind}-{n}" for r, n, e in EXAMPLES]
 )
-def test_rule_examples(rule, number, example, lint_text) -> None:  # type: ignore[no-untyped-def]
-    result = lint_text(example.document.strip("\n"), config=example.config)
+def test_rule_examples(rule, number, example, lint_text, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # An example with `format = "yaml"` (a CloudFormation template) is linted as taskdef.yaml.
+    name = f"taskdef.{example.format}"
+    result = lint_text(example.document.strip("\n"), config=example_config(example, tmp_path), name=name)
     assert result.code in (0, 1), result.stderr
     found = [f for f in result.findings if f["rule"] == rule.id]
     if example.kind == "bad":

@@ -313,7 +313,8 @@ class TestNotATaskDefinition:
                 1,
                 "",
                 'Not a task definition: expected register-task-definition input (with "containerDefinitions"),'
-                ' describe-task-definition output (with "taskDefinition") or a list of container definitions',
+                ' describe-task-definition output (with "taskDefinition"), a list of container definitions, a'
+                " CloudFormation template or a Terraform plan or state",
             ),
         ],
     )
@@ -550,8 +551,8 @@ class TestWrongTypes:
                         1,
                         "",
                         "Not a task definition: expected register-task-definition input (with "
-                        '"containerDefinitions"), describe-task-definition output (with "taskDefinition") or a list of '
-                        "container definitions",
+                        '"containerDefinitions"), describe-task-definition output (with "taskDefinition"), a list of '
+                        "container definitions, a CloudFormation template or a Terraform plan or state",
                     ),
                 ],
             ),

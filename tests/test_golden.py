@@ -22,12 +22,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import lint
+from tests.conftest import DOCUMENT_RULES, lint
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGENERATE = os.environ.get("TASKDEFLINT_REGEN_GOLDEN") == "1"
 KEYS = ("rule", "line", "column", "severity", "message", "pointer")
-DOCUMENT_RULES = {"TDL001", "TDL002", "TDL003", "TDL004", "TDL005", "TDL006", "TDL007"}
 NAMES = sorted(
     p.name.removesuffix(".json") for p in GOLDEN.glob("*.json") if not p.name.endswith(".expected.json")
 )

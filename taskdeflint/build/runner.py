@@ -325,13 +325,13 @@ class _Run:
                     self._service(plan, outcome)
                 except (StepFailed, dockersdk.EngineError, RegistryError) as error:
                     outcome.status = "failed"
-                    outcome.error = str(error)
+                    outcome.error = mask(str(error), plan.service)
                     outcome.digest = None
                 except Interrupted:
                     return
                 except Exception as error:  # a bug: report it as this service's failure, go on with others
                     outcome.status = "failed"
-                    outcome.error = f"internal error: {type(error).__name__}: {error}"
+                    outcome.error = mask(f"internal error: {type(error).__name__}: {error}", plan.service)
                     outcome.digest = None
                 outcome.seconds = time.monotonic() - started
                 if outcome.status == "failed":
@@ -424,15 +424,15 @@ class _Run:
                     *lines, pending = pending.split("\n")
                     for line in lines:
                         if line.strip():
-                            self.display.log(name, line.rstrip())
+                            self.display.log(name, mask(line.rstrip(), service))
                 aux = chunk.get("aux")
                 if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
                     image_id = aux["ID"]
                 status = chunk.get("status")
                 if isinstance(status, str) and not chunk.get("progressDetail"):
-                    self.display.log(name, status)
+                    self.display.log(name, mask(status, service))
         if pending.strip():
-            self.display.log(name, pending.rstrip())
+            self.display.log(name, mask(pending.rstrip(), service))
         if not image_id:
             raise StepFailed("build failed: the engine reported no image")
         return image_id
@@ -520,7 +520,14 @@ class _Run:
                 self.display.error(f"{service.name}: {outcome.error}")
                 continue
             outcome.rendered = target
-            outcome.lint_errors = self._lint(service, target, text)
+            try:
+                outcome.lint_errors = self._lint(service, target, text)
+            except Exception as error:  # a bug in a rule: this service's failure, not a crash of the run
+                from taskdeflint.lint import internal_error
+
+                outcome.error = f"{target}: {internal_error(error)}"
+                outcome.render_failed = True
+                self.display.error(f"{service.name}: {outcome.error}")
 
     def _lint(self, service: Service, target: Path, text: str) -> int:
         """Lint the rendered file in-process, matching config globs and suppressions as for its source."""
@@ -608,6 +615,27 @@ class _Run:
             word = words.get(outcome.status, outcome.status)
             print(f"{plan.service.name:<{width}}  {word:<11} {what}{extra}".rstrip(), file=self.stdout)
         self.stdout.flush()
+
+
+# Build-argument values shorter than this are not masked: hiding "1" or "yes" everywhere would make the log
+# unreadable, and nothing that short is a secret.
+MASK_MIN_LENGTH = 4
+MASK = "***"
+
+
+def mask(text: str, service: Service) -> str:
+    """`text` with the service's build-argument values replaced by `***`.
+
+    Build arguments often carry tokens (`NPM_TOKEN`), and a RUN step that prints one, or an error that
+    quotes it, would put it in the CI log. What the builder prints from the engine goes through here, as
+    GitHub Actions masks its secrets. (The engine itself still records build arguments in the image's
+    history: a real secret belongs in a BuildKit secret mount, not a build argument.)
+    """
+    for value in sorted(
+        {v for _, v in service.build_args if len(v) >= MASK_MIN_LENGTH}, key=len, reverse=True
+    ):
+        text = text.replace(value, MASK)
+    return text
 
 
 def _raise_stream_error(chunk: dict[str, Any], what: str) -> None:

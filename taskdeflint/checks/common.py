@@ -10,8 +10,10 @@ from taskdeflint.model import TaskDef
 # RegisterTaskDefinition takes task cpu as CPU units ("1024") or vCPU ("1 vCPU", "0.5 vcpu"), and task
 # memory as MiB ("2048") or GB ("2GB", "2 GB"); ECS converts them at registration (ECS API model,
 # RegisterTaskDefinitionRequest.cpu and .memory; shared/fargate-cpu-memory.json string_forms_note).
-_CPU = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,12})?)\s*(vcpu)?\s*$", re.IGNORECASE | re.ASCII)
-_MEMORY = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,12})?)\s*(gb)?\s*$", re.IGNORECASE | re.ASCII)
+# The blanks before the unit belong to the optional unit group: two `\s*` side by side backtrack
+# quadratically on a value of many blanks that does not match ("1" + 100,000 spaces + "x" took minutes).
+_CPU = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,12})?)(?:\s*(vcpu))?\s*$", re.IGNORECASE | re.ASCII)
+_MEMORY = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,12})?)(?:\s*(gb))?\s*$", re.IGNORECASE | re.ASCII)
 
 
 def _units(value: object, pattern: re.Pattern[str]) -> int | None:

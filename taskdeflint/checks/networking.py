@@ -9,7 +9,7 @@ a `TaskDef` and yields `(pointer, message)`; none trusts the document's types.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +100,14 @@ def parse_port_range(text: str) -> tuple[int, int] | None:
     match = _PORT_RANGE.fullmatch(text)
     if match is None:
         return None
-    return int(match.group(1)), int(match.group(2))
+    return _port_number(match.group(1)), _port_number(match.group(2))
+
+
+def _port_number(digits: str) -> int:
+    """Digits as a number. Any number of more than six digits is just out of range: `int` refuses strings of
+    thousands of digits (a ValueError that crashed the linter)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 6 else MAX_PORT + 1
 
 
 def valid_port_range(text: str) -> tuple[int, int] | None:
@@ -226,22 +233,80 @@ def _shared(low: int, high: int, other_low: int, other_high: int) -> str | None:
     return f"port {start}" if start == end else f"ports {start}-{end}"
 
 
+class _PortSpans:
+    """Port spans added in order, answering "which is the first added span that shares a port with
+    [low, high]?" in logarithmic time: a segment tree over the ports 1-65535, stored sparsely. (Comparing
+    every mapping with every earlier one took minutes for a file of a few thousand mappings.) A single port
+    outside 1-65535 can share a port only with the same single port, and is kept apart.
+    """
+
+    _SIZE = 1 << 17  # the tree's leaves: ports 0-131071
+
+    def __init__(self) -> None:
+        self.cover: dict[int, int] = {}  # node -> first span that covers all the node's ports
+        self.touch: dict[int, int] = {}  # node -> first span that covers any of the node's ports
+        self.outside: dict[int, int] = {}
+
+    def add(self, low: int, high: int, number: int) -> None:
+        if 1 <= low <= high <= MAX_PORT:
+            self._add(1, 0, self._SIZE - 1, low, high, number)
+        else:
+            self.outside.setdefault(low, number)
+
+    def _add(self, node: int, lo: int, hi: int, low: int, high: int, number: int) -> None:
+        self.touch.setdefault(node, number)  # spans come in order: the first one stays
+        if low <= lo and hi <= high:
+            self.cover.setdefault(node, number)
+            return
+        mid = (lo + hi) // 2
+        if low <= mid:
+            self._add(2 * node, lo, mid, low, high, number)
+        if high > mid:
+            self._add(2 * node + 1, mid + 1, hi, low, high, number)
+
+    def first(self, low: int, high: int) -> int | None:
+        if 1 <= low <= high <= MAX_PORT:
+            return self._first(1, 0, self._SIZE - 1, low, high)
+        return self.outside.get(low) if low == high else None
+
+    def _first(self, node: int, lo: int, hi: int, low: int, high: int) -> int | None:
+        if node not in self.touch:
+            return None
+        if low <= lo and hi <= high:
+            return self.touch[node]
+        found = [self.cover[node]] if node in self.cover else []
+        mid = (lo + hi) // 2
+        for child, child_lo, child_hi in ((2 * node, lo, mid), (2 * node + 1, mid + 1, hi)):
+            if low <= child_hi and high >= child_lo:
+                number = self._first(child, child_lo, child_hi, low, high)
+                if number is not None:
+                    found.append(number)
+        return min(found, default=None)
+
+
+def _first_of(trees: Iterable[_PortSpans], low: int, high: int) -> int | None:
+    return min((n for tree in trees if (n := tree.first(low, high)) is not None), default=None)
+
+
 def container_port_multiple_protocols(td: TaskDef) -> Iterator[tuple[str, str]]:
     """One container exposes a container port (or a port of a range) for both tcp and udp."""
     for container in td.containers:
         spans = _spans(container)
+        by_protocol: dict[str, _PortSpans] = {}
         for later, (mapping, low, high) in enumerate(spans):
-            for earlier, e_low, e_high in spans[:later]:
-                shared = _shared(low, high, e_low, e_high)
-                if shared is None or earlier.protocol == mapping.protocol:
-                    continue
-                yield (
-                    f"{mapping.pointer}/{_port_member(mapping)}",
-                    f"{container.label} exposes container {shared} for both {earlier.protocol} "
-                    f"({earlier.where}) and {mapping.protocol} ({mapping.where}); the ECS API says one "
-                    "container port cannot be exposed for several protocols",
-                )
-                break
+            protocol = mapping.protocol
+            others = (tree for name, tree in by_protocol.items() if name != protocol)
+            first = _first_of(others, low, high)
+            by_protocol.setdefault(protocol, _PortSpans()).add(low, high, later)
+            if first is None:
+                continue
+            earlier, e_low, e_high = spans[first]
+            yield (
+                f"{mapping.pointer}/{_port_member(mapping)}",
+                f"{container.label} exposes container {_shared(low, high, e_low, e_high)} for both "
+                f"{earlier.protocol} ({earlier.where}) and {mapping.protocol} ({mapping.where}); the ECS API "
+                "says one container port cannot be exposed for several protocols",
+            )
 
 
 # TDL605 -------------------------------------------------------------------------------------------
@@ -362,19 +427,25 @@ def overlapping_container_ports(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Within one container and protocol, a port lies in a containerPortRange and in another mapping."""
     for container in td.containers:
         spans = _spans(container)
+        # Per protocol: every earlier span, and the earlier ranges only (two single ports: TDL603 / TDL604).
+        every: dict[str, _PortSpans] = {}
+        ranges: dict[str, _PortSpans] = {}
         for later, (mapping, low, high) in enumerate(spans):
-            for earlier, e_low, e_high in spans[:later]:
-                if mapping.port_range is None and earlier.port_range is None:
-                    continue  # two single ports: TDL603 / TDL604
-                shared = _shared(low, high, e_low, e_high)
-                if shared is None or earlier.protocol != mapping.protocol:
-                    continue
-                yield (
-                    f"{mapping.pointer}/{_port_member(mapping)}",
-                    f"{container.label} {mapping.where} overlaps {earlier.where} ({shared}, "
-                    f"{mapping.protocol}); a port can be in only one port mapping of a container",
-                )
-                break
+            protocol = mapping.protocol
+            tree = (every if mapping.port_range is not None else ranges).get(protocol)
+            first = tree.first(low, high) if tree is not None else None
+            every.setdefault(protocol, _PortSpans()).add(low, high, later)
+            if mapping.port_range is not None:
+                ranges.setdefault(protocol, _PortSpans()).add(low, high, later)
+            if first is None:
+                continue
+            earlier, e_low, e_high = spans[first]
+            shared = _shared(low, high, e_low, e_high)
+            yield (
+                f"{mapping.pointer}/{_port_member(mapping)}",
+                f"{container.label} {mapping.where} overlaps {earlier.where} ({shared}, {mapping.protocol}); "
+                "a port can be in only one port mapping of a container",
+            )
 
 
 # TDL613 -------------------------------------------------------------------------------------------

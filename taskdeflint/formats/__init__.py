@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -11,6 +12,21 @@ from taskdeflint.engine import FileResult
 from taskdeflint.findings import Finding
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
+
+# C0 and C1 control characters, the Unicode line and paragraph separators, and the two non-characters XML
+# forbids. A member name or a file name may hold any of them; printed as they are, a line break would start
+# a forged finding line in a CI log (or a workflow command), an escape sequence would drive the terminal,
+# and XML would not parse.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_controls(text: str) -> str:
+    """`text` with control characters written as escapes (`\\n`, `\\u001b`, `\\u2028`), for line-based and XML
+    output."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: _NAMED.get(m.group(), f"\\u{ord(m.group()):04x}"), text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from taskdeflint.findings import Severity
-from taskdeflint.formats import Report
+from taskdeflint.formats import Report, escape_controls
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Line breaks as GitHub escapes them; other control characters (from a member or file name) as backslash
+    # escapes: the log would show a raw escape sequence as colours or worse.
+    return escape_controls(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _property(text: str) -> str:

@@ -30,10 +30,11 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 def _uri(path: str) -> str:
     """A SARIF `uri` is a URI reference: spaces, `%` and non-ASCII letters in a path are percent-encoded,
-    and an absolute path becomes a `file:` URI."""
+    and an absolute path becomes a `file:` URI. A file name that is not UTF-8 (its bytes are kept as lone
+    surrogates) is percent-encoded byte for byte."""
     if path.startswith("/"):
-        return "file://" + quote(path)
-    return quote(path)
+        return "file://" + quote(path, errors="surrogateescape")
+    return quote(path, errors="surrogateescape")
 
 
 def render(report: Report) -> str:

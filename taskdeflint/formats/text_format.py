@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from taskdeflint.findings import Severity
-from taskdeflint.formats import Report
+from taskdeflint.formats import Report, escape_controls
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
@@ -32,7 +32,7 @@ def summary(report: Report) -> str:
 def render(report: Report) -> str:
     lines = []
     for finding in report.findings:
-        where = f"{finding.path}:{finding.line}:{finding.column}:"
+        where = f"{escape_controls(finding.path)}:{finding.line}:{finding.column}:"
         severity = finding.severity.label
         if report.color:
             color = _COLORS[finding.severity]
@@ -41,7 +41,7 @@ def render(report: Report) -> str:
             rule = f"{_DIM}{finding.rule}{_RESET}"
         else:
             rule = finding.rule
-        lines.append(f"{where} {severity} {rule} {finding.message}")
+        lines.append(f"{where} {severity} {rule} {escape_controls(finding.message)}")
     if not report.quiet:
         lines.append(summary(report))
     return "\n".join(lines) + "\n" if lines else ""

@@ -1,0 +1,331 @@
+"""Reading YAML (CloudFormation templates) into the same values and pointer map as JSON.
+
+PyYAML composes the text into nodes, each marked with the character offsets where it starts and ends;
+this module builds the values from the nodes itself, so that it can map every pointer to its span, turn
+CloudFormation's short-form tags (`!Ref`, `!Sub`, `!GetAtt` ...) into their long forms (`{"Ref": ...}`,
+`{"Fn::Sub": ...}`), and report what PyYAML lets through: a key given twice (PyYAML keeps the last), an
+alias that expands without end (a "billion laughs"), an alias that contains itself, nesting too deep.
+Syntax errors, tabs used for indentation, several documents in one file and unknown tags are findings
+with positions, never tracebacks.
+
+`yaml` is imported here only, and this module only when a YAML file is linted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, TOO_DEEP, Loaded, Raw
+from taskdeflint.positions import PositionMap, Span, find_depth_violation, join
+
+if TYPE_CHECKING:
+    import yaml
+
+# Without aliases a YAML text of n characters holds fewer than n values; aliases that expand past that
+# (and past this floor) are an alias bomb.
+MIN_VALUES_LIMIT = 100_000
+
+_FUNCTIONS = (
+    "And",
+    "Base64",
+    "Cidr",
+    "Contains",
+    "EachMemberEquals",
+    "EachMemberIn",
+    "Equals",
+    "FindInMap",
+    "GetAtt",
+    "GetAZs",
+    "If",
+    "ImportValue",
+    "Join",
+    "Length",
+    "Not",
+    "Or",
+    "RefAll",
+    "Select",
+    "Split",
+    "Sub",
+    "ToJsonString",
+    "Transform",
+    "ValueOf",
+    "ValueOfAll",
+)
+# The short form of each intrinsic function and its long form.
+SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"} | {f"!{name}": f"Fn::{name}" for name in _FUNCTIONS}
+
+_STANDARD = "tag:yaml.org,2002:"
+_CONSTRUCTED = frozenset(_STANDARD + t for t in ("null", "bool", "int", "float"))
+_TOO_DEEP = (
+    f"YAML is nested more than {MAX_DEPTH} levels deep; no template nests that deep, so the file is not "
+    "read further"
+)
+
+
+class _Stop(Exception):
+    def __init__(self, raw: Raw) -> None:
+        super().__init__(raw.message)
+        self.raw = raw
+
+
+def _long_form(tag: str, value: Any) -> dict[str, Any]:
+    name = SHORT_TAGS[tag]
+    if name == "Fn::GetAtt" and isinstance(value, str):
+        return {name: value.split(".", 1)}
+    return {name: value}
+
+
+def template_loader() -> type[yaml.SafeLoader]:
+    """A SafeLoader that reads CloudFormation's short-form tags as their long forms, for code that needs
+    the values without positions: `yaml.load(text, Loader=template_loader())`."""
+    import yaml
+
+    class TemplateLoader(yaml.SafeLoader):
+        pass
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        value: Any
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        return _long_form(node.tag, value)
+
+    def as_written(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+        return str(node.value)
+
+    for tag in SHORT_TAGS:
+        TemplateLoader.add_constructor(tag, construct)
+    # Timestamps stay the strings they are in the template.
+    TemplateLoader.add_constructor(_STANDARD + "timestamp", as_written)
+    return TemplateLoader
+
+
+class _Builder:
+    """Values and spans from a node graph; aliases are expanded, within limits."""
+
+    def __init__(self, loader: yaml.SafeLoader, text: str, raws: list[Raw]) -> None:
+        self.loader = loader
+        self.raws = raws
+        self.positions = PositionMap(text)
+        self.spans = self.positions.spans
+        self.count = 0
+        self.limit = max(MIN_VALUES_LIMIT, len(text))
+        self.active: set[int] = set()
+
+    def value(self, node: yaml.Node, pointer: str, key: int | None, depth: int) -> Any:
+        import yaml
+
+        start = node.start_mark.index
+        self.count += 1
+        if self.count > self.limit:
+            raise _Stop(
+                Raw(
+                    INVALID_YAML,
+                    f"YAML aliases expand to more than {self.limit:,} values (an alias bomb?); the file is "
+                    "not read further",
+                    offset=start,
+                )
+            )
+        if depth > MAX_DEPTH:
+            raise _Stop(Raw(TOO_DEEP, _TOO_DEEP, offset=start))
+        self.spans[pointer] = Span(start, node.end_mark.index, key)
+        tag = node.tag
+        if tag in SHORT_TAGS:
+            inner = join(pointer, SHORT_TAGS[tag])
+            self.spans[inner] = Span(start, node.end_mark.index)
+            if isinstance(node, yaml.ScalarNode):
+                value: Any = node.value
+                if SHORT_TAGS[tag] == "Fn::GetAtt":
+                    for index in range(2):
+                        self.spans[f"{inner}/{index}"] = Span(start, node.end_mark.index)
+            else:
+                value = self.collection(node, inner, depth + 1)
+            return _long_form(tag, value)
+        if tag.startswith("!"):
+            self.raws.append(
+                Raw(
+                    INVALID_YAML,
+                    f"Unknown YAML tag {tag}: CloudFormation knows only the short forms of its intrinsic "
+                    f"functions ({', '.join(sorted(SHORT_TAGS)[:3])} ...)",
+                    offset=start,
+                )
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        return self.collection(node, pointer, depth)
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag in _CONSTRUCTED:
+            return self.loader.yaml_constructors[node.tag](self.loader, node)
+        return node.value  # strings; timestamps stay strings, as CloudFormation reads them
+
+    def collection(self, node: yaml.Node, pointer: str, depth: int) -> Any:
+        import yaml
+
+        if id(node) in self.active:
+            raise _Stop(
+                Raw(
+                    INVALID_YAML,
+                    "A YAML alias refers to a node that contains it, so the value never ends",
+                    offset=node.start_mark.index,
+                )
+            )
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return [
+                    self.value(item, f"{pointer}/{i}", None, depth + 1) for i, item in enumerate(node.value)
+                ]
+            if isinstance(node, yaml.MappingNode):
+                return self.mapping(node, pointer, depth)
+            return self.scalar(node)  # type: ignore[arg-type]
+        finally:
+            self.active.discard(id(node))
+
+    def merged(self, merges: list[yaml.Node]) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+        """The members that merge keys bring in, nearest first (a merged mapping's own merges last)."""
+        import yaml
+
+        pairs: list[tuple[yaml.ScalarNode, yaml.Node]] = []
+        for merge in merges:
+            sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    self.raws.append(
+                        Raw(
+                            INVALID_YAML,
+                            "A merge key (<<) must name a mapping",
+                            offset=source.start_mark.index,
+                        )
+                    )
+                    continue
+                if id(source) in self.active:
+                    raise _Stop(
+                        Raw(
+                            INVALID_YAML,
+                            "A YAML merge key refers to the mapping that contains it",
+                            offset=source.start_mark.index,
+                        )
+                    )
+                self.active.add(id(source))
+                try:
+                    inner: list[yaml.Node] = []
+                    for key_node, value_node in source.value:
+                        if isinstance(key_node, yaml.ScalarNode) and key_node.tag == _STANDARD + "merge":
+                            inner.append(value_node)
+                        elif isinstance(key_node, yaml.ScalarNode):
+                            pairs.append((key_node, value_node))
+                    pairs += self.merged(inner)
+                finally:
+                    self.active.discard(id(source))
+        return pairs
+
+    def mapping(self, node: yaml.MappingNode, pointer: str, depth: int) -> dict[str, Any]:
+        import yaml
+
+        out: dict[str, Any] = {}
+        seen: dict[str, int] = {}
+        merges: list[yaml.Node] = []
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.raws.append(
+                    Raw(
+                        INVALID_YAML,
+                        "A key must be a plain value, not a list or a mapping",
+                        offset=key_node.start_mark.index,
+                    )
+                )
+                continue
+            if key_node.tag == _STANDARD + "merge":
+                merges.append(value_node)
+                continue
+            key = key_node.value
+            offset = key_node.start_mark.index
+            if key in seen:
+                line, column = self.positions.line_col(seen[key])
+                self.raws.append(
+                    Raw(
+                        DUPLICATE_KEY,
+                        f'Duplicate key "{key}" (first given at line {line}, column {column}); YAML keys '
+                        "must be unique, and parsers that accept the file keep only the last value",
+                        pointer=join(pointer, key),
+                        offset=offset,
+                    )
+                )
+            seen[key] = offset
+            out[key] = self.value(value_node, join(pointer, key), offset, depth + 1)
+        # `<<: *defaults` merges the members of other mappings that are not given here.
+        for key_node, value_node in self.merged(merges):
+            if key_node.value not in out:
+                key = key_node.value
+                out[key] = self.value(value_node, join(pointer, key), key_node.start_mark.index, depth + 1)
+        return out
+
+
+def _message(error: Exception) -> tuple[str, int]:
+    import yaml
+
+    if isinstance(error, yaml.reader.ReaderError):
+        return f"Invalid YAML: character #x{error.character:04x} is not allowed in YAML", error.position
+    if isinstance(error, yaml.MarkedYAMLError):
+        mark = error.problem_mark or error.context_mark
+        offset = mark.index if mark is not None else 0
+        problem = error.problem or "syntax error"
+        if "'\\t'" in problem:
+            return "Invalid YAML: a tab character; YAML indents with spaces only", offset
+        if "expected a single document" in str(error.context):
+            return "A template holds one YAML document; this file holds another after `---`", offset
+        if "found undefined alias" in str(error.problem):
+            return f"Invalid YAML: {problem} (an alias *name needs an &name before it)", offset
+        context = f" {error.context}" if error.context else ""
+        return f"Invalid YAML: {problem}{context}", offset
+    return f"Invalid YAML: {error}", 0
+
+
+def parse(text: str, loaded: Loaded) -> bool:
+    """Parse YAML and map its positions into `loaded`; False when the document cannot be used."""
+    import yaml
+
+    loaded.text = text
+    try:
+        loader = template_loader()(text)
+    except yaml.YAMLError as error:  # a character YAML does not allow
+        message, offset = _message(error)
+        loaded.raws.append(Raw(INVALID_YAML, message, offset=offset))
+        return False
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            violation = find_depth_violation(text, MAX_DEPTH)
+            loaded.raws.append(Raw(TOO_DEEP, _TOO_DEEP, offset=violation[0] if violation else 0))
+            return False
+        except yaml.YAMLError as error:
+            message, offset = _message(error)
+            loaded.raws.append(Raw(INVALID_YAML, message, offset=offset))
+            return False
+        if node is None:
+            loaded.raws.append(
+                Raw(INVALID_YAML, "File holds no YAML document; expected a template", offset=0)
+            )
+            return False
+        builder = _Builder(loader, text, loaded.raws)
+        try:
+            loaded.document = builder.value(node, "", None, 0)
+        except _Stop as stop:
+            loaded.raws.append(stop.raw)
+            return False
+        except yaml.YAMLError as error:
+            message, offset = _message(error)
+            loaded.raws.append(Raw(INVALID_YAML, message, offset=offset))
+            return False
+        except RecursionError:
+            loaded.raws.append(Raw(TOO_DEEP, _TOO_DEEP, offset=node.start_mark.index))
+            return False
+    finally:
+        loader.dispose()
+    loaded.positions = builder.positions
+    return True

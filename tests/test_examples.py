@@ -1,0 +1,210 @@
+"""The example projects: examples/forum lints clean and builds, examples/forum-broken says what the README
+quotes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from buildtools import DockerEnv, docker_env_fixture, registry_digest  # noqa: F401
+from exampletools import FORUM, FORUM_BROKEN, SERVICES, forum_copy, remove_images
+from worktree import ROOT
+
+from taskdeflint.config import load_config
+from tests.conftest import lint
+
+# What `taskdeflint lint examples/forum` keeps, each explained in examples/forum/README.md:
+# (file, rule, container).
+KEPT = {
+    ("deploy/users.json", "TDL502", "users"),
+    ("deploy/threads.json", "TDL502", "threads"),
+    ("deploy/posts.json", "TDL502", "posts"),
+    ("deploy/posts.json", "TDL502", "envoy"),
+    ("deploy/posts.json", "TDL502", "log_router"),
+    ("deploy/posts.json", "TDL112", "envoy"),
+    ("deploy/posts.json", "TDL112", "log_router"),
+    ("deploy/posts.json", "TDL111", "log_router"),
+}
+# Rendered, the three services' own images are pinned: only the sidecars' findings stay.
+KEPT_RENDERED = {f for f in KEPT if f[2] in ("envoy", "log_router")}
+
+
+def environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "NO_COLOR", "FORCE_COLOR")}
+
+
+def taskdeflint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real command in a fresh process, as the README runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "taskdeflint", *args],
+        cwd=cwd,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def container_of(document: dict[str, Any], pointer: str) -> str:
+    index = int(pointer.split("/")[2])
+    name: str = document["containerDefinitions"][index]["name"]
+    return name
+
+
+def kept(findings: list[dict[str, Any]], base: Path) -> set[tuple[str, str, str]]:
+    result = set()
+    for finding in findings:
+        path = base / finding["path"]
+        document = json.loads(path.read_text(encoding="utf-8"))
+        result.add((path.relative_to(FORUM if FORUM in path.parents else base).as_posix(),
+                    finding["rule"], container_of(document, finding["pointer"])))  # fmt: skip
+    return result
+
+
+# -- examples/forum ------------------------------------------------------------------------------------
+
+
+def test_forum_lints_clean_with_only_the_findings_its_readme_explains() -> None:
+    result = lint(ROOT, "examples/forum")
+    assert result.code == 0, result.stderr
+    findings = result.findings
+    assert {f["severity"] for f in findings} == {"info"}
+    assert kept(findings, ROOT) == KEPT
+    explained = (FORUM / "README.md").read_text(encoding="utf-8")
+    for _, rule, container in KEPT:
+        assert rule in explained and f"`{container}`" in explained, (rule, container)
+    assert "Eight findings of severity `info`" in explained and len(KEPT) == 8
+
+
+def test_forum_lints_the_same_inside_its_folder_with_its_config() -> None:
+    """In the folder, the config applies (its include globs, and whatever it turns on)."""
+    inside = lint(FORUM)
+    assert inside.code == 0, inside.stderr
+    assert {f["severity"] for f in inside.findings} == {"info"}
+    assert kept(inside.findings, FORUM) == KEPT
+
+
+def test_forum_is_what_the_issue_asks_for() -> None:
+    """Three services, each with a Dockerfile and a Fargate task definition; one with an Envoy sidecar and a
+    FireLens log router."""
+    config = load_config(FORUM / ".taskdeflint.toml")
+    assert tuple(config.services) == SERVICES
+    for name, table in config.services.items():
+        assert table["repository"] == f"localhost:5000/forum/{name}"
+        assert (FORUM / table["context"] / "Dockerfile").is_file()
+        document = json.loads((FORUM / table["task-definition"]).read_text(encoding="utf-8"))
+        assert document["requiresCompatibilities"] == ["FARGATE"] and document["networkMode"] == "awsvpc"
+        containers = {c["name"]: c for c in document["containerDefinitions"]}
+        app = containers[table.get("container", name)]
+        assert app["healthCheck"]["command"][0] in ("CMD", "CMD-SHELL")
+        assert app["logConfiguration"]["logDriver"] in ("awslogs", "awsfirelens")
+        assert app["user"] != "0" and app["readonlyRootFilesystem"] is True
+        # The Dockerfile agrees with the task definition about the port and the user.
+        dockerfile = (FORUM / table["context"] / "Dockerfile").read_text(encoding="utf-8")
+        assert f"USER {app['user']}" in dockerfile
+        assert f"EXPOSE {app['portMappings'][0]['containerPort']}" in dockerfile
+    posts = json.loads((FORUM / "deploy/posts.json").read_text(encoding="utf-8"))
+    assert posts["proxyConfiguration"]["type"] == "APPMESH"
+    assert posts["proxyConfiguration"]["containerName"] == "envoy"
+    assert [c["name"] for c in posts["containerDefinitions"] if "firelensConfiguration" in c] == [
+        "log_router"
+    ]
+    assert "target" in config.services["posts"]  # one multi-stage build
+
+
+def test_forum_builds_offline() -> None:
+    """Every stage starts FROM scratch: nothing is pulled, so the example builds without a network."""
+    for dockerfile in FORUM.glob("services/*/Dockerfile"):
+        froms = re.findall(r"^FROM\s+(\S+)", dockerfile.read_text(encoding="utf-8"), re.MULTILINE)
+        assert froms and set(froms) == {"scratch"}, dockerfile
+
+
+@pytest.mark.docker
+def test_forum_builds_pushes_pins_and_lints(tmp_path: Path, docker_env: DockerEnv) -> None:
+    forum, prefix = forum_copy(tmp_path, docker_env.registry)
+    command = (
+        "build",
+        "--push",
+        "--progress",
+        "plain",
+        "--render-dir",
+        "rendered",
+        "--metadata-file",
+        "build.json",
+    )
+    try:
+        first = taskdeflint(*command, cwd=forum)
+        assert first.returncode == 0, first.stdout + first.stderr
+        metadata = json.loads((forum / "build.json").read_text(encoding="utf-8"))["services"]
+        assert {name: entry["status"] for name, entry in metadata.items()} == dict.fromkeys(
+            SERVICES, "pushed"
+        )
+        for name, entry in metadata.items():
+            repository = f"{docker_env.registry}/{prefix}/forum/{name}"
+            assert entry["repository"] == repository
+            path = repository.split("/", 1)[1]
+            assert registry_digest(docker_env.registry, path, entry["content_tag"]) == entry["digest"]
+            source = (forum / "deploy" / f"{name}.json").read_text(encoding="utf-8")
+            rendered = (forum / "rendered" / f"{name}.json").read_text(encoding="utf-8")
+            document = json.loads(rendered)
+            (container,) = [c for c in document["containerDefinitions"] if c["name"] == name]
+            assert container["image"] == f"{repository}@{entry['digest']}"
+            # Only the image of the service's container changed.
+            assert rendered == source.replace(
+                f'"localhost:5000/forum/{name}:dev"', json.dumps(container["image"])
+            )
+        linted = lint(forum, "rendered")
+        assert linted.code == 0
+        assert kept(linted.findings, forum) == {
+            (f"rendered/{file.split('/')[1]}", r, c) for file, r, c in KEPT_RENDERED
+        }
+
+        # Nothing changed: nothing is built again.
+        second = taskdeflint(*command, cwd=forum)
+        assert second.returncode == 0, second.stdout + second.stderr
+        again = json.loads((forum / "build.json").read_text(encoding="utf-8"))["services"]
+        assert {entry["status"] for entry in again.values()} == {"skipped"}
+        assert {n: e["digest"] for n, e in again.items()} == {n: e["digest"] for n, e in metadata.items()}
+    finally:
+        remove_images(docker_env, prefix)
+
+
+# -- examples/forum-broken -----------------------------------------------------------------------------
+
+
+def readme_quote(command: str) -> str:
+    """The ```text block that the README shows right after the ```sh block ending in `command`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(
+        rf"```sh\n(?:[^`]*\n)?{re.escape(command)}\n```\n\n<!-- readme-test: output of the block above -->\n"
+        r"```text\n(.*?)```",
+        readme,
+        re.DOTALL,
+    )
+    assert match, f"the README quotes no output of {command!r}"
+    return match.group(1)
+
+
+def test_readme_quotes_the_real_output_of_forum_broken() -> None:
+    result = taskdeflint("lint", "examples/forum-broken", cwd=ROOT)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    assert readme_quote("taskdeflint lint examples/forum-broken") == result.stdout
+
+
+def test_forum_broken_shows_defects_of_many_categories() -> None:
+    result = lint(ROOT, "examples/forum-broken")
+    errors = {f["rule"] for f in result.findings if f["severity"] == "error"}
+    # Document, sizing/Fargate, dependencies/health, logging/roles, networking, volumes.
+    assert {rule[3] for rule in errors} >= {"0", "2", "3", "4", "6", "7"}
+    assert {f["rule"] for f in result.findings if f["severity"] == "warning"} >= {"TDL106", "TDL501"}
+    listed = (FORUM_BROKEN / "README.md").read_text(encoding="utf-8")
+    for rule in errors | {"TDL106", "TDL501"}:
+        assert f"| {rule} |" in listed, f"examples/forum-broken/README.md does not list {rule}"

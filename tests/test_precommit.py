@@ -1,0 +1,245 @@
+"""The hooks of `.pre-commit-hooks.yaml`, run by a real pre-commit.
+
+pre-commit installs a hook from a git repository at a commit, so the tests commit a copy of this working
+tree (HEAD may lag behind it) and point a `.pre-commit-config.yaml` at it. The hook environment is
+installed once per module (into a temporary PRE_COMMIT_HOME) from the package indexes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from buildtools import DockerEnv, docker_env_fixture  # noqa: F401
+from worktree import ROOT, commit_all, copy_worktree, git
+
+MANIFEST = ROOT / ".pre-commit-hooks.yaml"
+
+GOOD = """{
+  "family": "web",
+  "containerDefinitions": [
+    {
+      "name": "web",
+      "image": "nginx:1.27",
+      "memory": 512,
+      "user": "1000",
+      "readonlyRootFilesystem": true,
+      "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g", "awslogs-region": "eu-west-1"}}
+    }
+  ]
+}
+"""
+# A number where ECS wants a string: an error on line 3, column 3.
+BAD = GOOD.replace('"family": "web",', '"family": "web",\n  "cpu": 256,')
+BAD_LINE = "error TDL003 cpu must be a string, not number 256"
+
+
+def hooks() -> dict[str, dict[str, Any]]:
+    data = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return {hook["id"]: hook for hook in data}
+
+
+# -- the manifest itself (fast) ------------------------------------------------------------------------
+
+
+def test_manifest_declares_the_lint_hook_and_a_manual_build_plan_hook() -> None:
+    found = hooks()
+    assert set(found) == {"taskdeflint", "taskdeflint-build-plan"}
+    lint = found["taskdeflint"]
+    assert lint["entry"] == "taskdeflint lint" and lint["language"] == "python"
+    assert lint["types"] == ["json"] and "stages" not in lint
+    plan = found["taskdeflint-build-plan"]
+    assert plan["entry"] == "taskdeflint build --dry-run --push"
+    assert plan["stages"] == ["manual"]
+    assert plan["pass_filenames"] is False and plan["always_run"] is True
+    # The builder needs the Docker SDK, which `pip install .` of the hook repository does not bring.
+    assert {re.split(r"[<>=]", d)[0] for d in plan["additional_dependencies"]} == {
+        "docker",
+        "dockerfile-parse",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "linted"),
+    [
+        ("taskdef.json", True),
+        ("deploy/taskdef.json", True),
+        ("services/web/taskdef-prod.json", True),
+        ("task-definition.json", True),
+        ("task-definition-web.json", True),
+        ("deploy/web-task-definition.json", True),
+        ("web.taskdef.json", True),
+        ("TaskDefinition.json", True),
+        ("taskdefinition.json", True),
+        ("ecs/web.json", True),
+        ("infra/ecs/prod/web.json", True),
+        ("task-definitions/web.json", True),
+        ("deploy/task-definitions/web.json", True),
+        ("taskdefs/web.json", True),
+        ("package.json", False),
+        ("frontend/package.json", False),
+        ("package-lock.json", False),
+        ("tsconfig.json", False),
+        ("web/tsconfig.build.json", False),
+        ("ecs/package.json", False),
+        ("task-definitions/tsconfig.json", False),
+        ("deploy/web.json", False),
+        ("my-ecs/web.json", False),
+        ("taskdef.yaml", False),
+        ("ecs/web.json.bak", False),
+        (".vscode/settings.json", False),
+    ],
+)
+def test_default_files_pattern(path: str, linted: bool) -> None:
+    """pre-commit matches `files` and `exclude` with re.search on the repository-relative path."""
+    hook = hooks()["taskdeflint"]
+    assert bool(re.search(hook["files"], path) and not re.search(hook["exclude"], path)) is linted
+
+
+# -- a real pre-commit (slow: installs the hook environment) --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A git repository holding this working tree, committed; (path, commit)."""
+    repo = copy_worktree(tmp_path_factory.mktemp("hook-repo") / "taskdeflint")
+    return repo, commit_all(repo, "taskdeflint working tree")
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def pre_commit(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    # No GITHUB_ACTIONS: in a workflow `taskdeflint lint` would choose the github format.
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "NO_COLOR", "FORCE_COLOR")}
+    env.update(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def project(root: Path, repo: tuple[Path, str], files: dict[str, str], hook: str = "") -> Path:
+    """A git repository with `files` (staged) and a `.pre-commit-config.yaml` using our hooks."""
+    root.mkdir(parents=True, exist_ok=True)
+    git("init", "--quiet", cwd=root)
+    config = (
+        f"repos:\n  - repo: {repo[0]}\n    rev: {repo[1]}\n    hooks:\n      - id: taskdeflint\n{hook}"
+        "      - id: taskdeflint-build-plan\n"
+    )
+    for name, text in {".pre-commit-config.yaml": config, **files}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    git("add", "--all", cwd=root)
+    return root
+
+
+def output(completed: subprocess.CompletedProcess[str]) -> str:
+    return completed.stdout + completed.stderr
+
+
+@pytest.mark.slow
+def test_validate_manifest_and_config(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    manifest = pre_commit("validate-manifest", str(MANIFEST), cwd=ROOT, home=pre_commit_home)
+    assert manifest.returncode == 0, output(manifest)
+    root = project(tmp_path / "p", hook_repo, {})
+    config = pre_commit("validate-config", ".pre-commit-config.yaml", cwd=root, home=pre_commit_home)
+    assert config.returncode == 0, output(config)
+
+
+@pytest.mark.slow
+def test_hook_passes_a_good_project_and_fails_a_bad_file(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    root = project(
+        tmp_path / "p",
+        hook_repo,
+        {
+            "deploy/taskdef.json": GOOD,
+            "infra/ecs/web.json": GOOD,
+            # JSON that is no task definition: linted by name, each would be an error (TDL004).
+            "package.json": '{"name": "web", "private": true}\n',
+            "tsconfig.json": '{"compilerOptions": {"strict": true}}\n',
+            "deploy/settings.json": '{"replicas": 2}\n',
+        },
+    )
+    good = pre_commit("run", "--all-files", "--verbose", cwd=root, home=pre_commit_home)
+    assert good.returncode == 0, output(good)
+    assert re.search(r"^taskdeflint\.+Passed$", good.stdout, re.MULTILINE), good.stdout
+    # Exactly the two task definitions were handed to the linter, and the build plan did not run.
+    assert "in 2 of 2 files." in good.stdout, good.stdout
+    assert "taskdeflint build plan" not in good.stdout
+
+    (root / "task-definitions").mkdir()
+    (root / "task-definitions/api.json").write_text(BAD, encoding="utf-8")
+    git("add", "--all", cwd=root)
+    bad = pre_commit("run", "--all-files", cwd=root, home=pre_commit_home)
+    assert bad.returncode == 1, output(bad)
+    assert re.search(r"^taskdeflint\.+Failed$", bad.stdout, re.MULTILINE), bad.stdout
+    assert "- exit code: 1" in bad.stdout
+    assert f"task-definitions/api.json:3:3: {BAD_LINE}" in bad.stdout
+    assert "Found 1 error" in bad.stdout
+
+    # try-repo, as a user tries a hook before adding it to their config.
+    tried = pre_commit(
+        "try-repo", str(hook_repo[0]), "taskdeflint", "--ref", hook_repo[1], "--all-files",
+        cwd=root, home=pre_commit_home,
+    )  # fmt: skip
+    assert tried.returncode == 1, output(tried)
+    assert f"task-definitions/api.json:3:3: {BAD_LINE}" in tried.stdout
+
+
+@pytest.mark.slow
+def test_files_can_be_overridden(tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
+    root = project(
+        tmp_path / "p",
+        hook_repo,
+        {"platform/web.json": BAD, "deploy/taskdef.json": BAD},
+        hook="        files: ^platform/.*\\.json$\n",
+    )
+    result = pre_commit("run", "--all-files", cwd=root, home=pre_commit_home)
+    assert result.returncode == 1, output(result)
+    assert f"platform/web.json:3:3: {BAD_LINE}" in result.stdout
+    assert "deploy/taskdef.json" not in result.stdout  # the override replaces the default pattern
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+def test_build_plan_hook_in_the_manual_stage(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path, docker_env: DockerEnv
+) -> None:
+    repository = f"{docker_env.registry}/taskdeflint-test/{uuid.uuid4().hex[:12]}/web"
+    root = project(
+        tmp_path / "p",
+        hook_repo,
+        {
+            ".taskdeflint.toml": f'[services.web]\ncontext = "web"\nrepository = "{repository}"\n',
+            "web/Dockerfile": "FROM scratch\nCOPY index.html /\n",
+            "web/index.html": "<h1>hi</h1>\n",
+        },
+    )
+    sha = commit_all(root, "web")[:7]
+    result = pre_commit(
+        "run", "--hook-stage", "manual", "taskdeflint-build-plan", "--verbose", cwd=root, home=pre_commit_home
+    )
+    assert result.returncode == 0, output(result)
+    assert re.search(r"^taskdeflint build plan\.+Passed$", result.stdout, re.MULTILINE), result.stdout
+    assert re.search(rf"^web  build and push  {re.escape(repository)}  tags: {sha}, content-[0-9a-f]{{20}}$",
+                     result.stdout, re.MULTILINE), result.stdout  # fmt: skip

@@ -29,7 +29,12 @@ CheckFunction = Callable[["TaskDef"], Iterable[tuple[str, str]]]
 
 RULE_ID = re.compile(r"^[A-Z]{2,8}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-_ENGINE_MODULES = ("taskdeflint.document:", "taskdeflint.yamlsource:", "taskdeflint.schema:", "taskdeflint.lint:")
+_ENGINE_MODULES = (
+    "taskdeflint.document:",
+    "taskdeflint.yamlsource:",
+    "taskdeflint.schema:",
+    "taskdeflint.lint:",
+)
 _KEYS = frozenset(
     {
         "id",

@@ -118,12 +118,24 @@ def install_peer(folder: Path) -> Path:
     return folder / "bin" / "cfn-lint"
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def measure(command: list[str], cwd: Path) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KiB) of one run of `command` in a new process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(process.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss
+    """Wall seconds and peak resident memory (KiB) of one run of `command` in a new process.
+
+    Memory comes from GNU time (Debian package `time`) when it is there: the kernel's ru_maxrss of a child
+    of this benchmark would count this process's own memory, which the child shares until it execs.
+    Without GNU time, memory is reported as 0.
+    """
+    use_time = GNU_TIME.exists()
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        wrapped = [str(GNU_TIME), "-f", "%M", "-o", report.name, *command] if use_time else command
+        start = time.perf_counter()
+        subprocess.run(wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        seconds = time.perf_counter() - start
+        text = Path(report.name).read_text().strip().splitlines()
+    return seconds, int(text[-1]) if use_time and text else 0
 
 
 def median_run(command: list[str], cwd: Path, repeat: int) -> tuple[float, int]:

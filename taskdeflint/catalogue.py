@@ -9,7 +9,6 @@ Schema fragment that the task definition must satisfy, or the name of a Python c
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import re
 import sys
@@ -105,10 +104,12 @@ def _import_check(target: str, base: Path) -> CheckFunction:
         key = f"taskdeflint_user_rules.{path.stem}_{abs(hash(path))}"
         module = sys.modules.get(key)
         if module is None:
-            spec = importlib.util.spec_from_file_location(key, path)
+            from importlib.util import module_from_spec, spec_from_file_location
+
+            spec = spec_from_file_location(key, path)
             if spec is None or spec.loader is None:
                 raise CatalogueError(f"{path}: cannot load check module")
-            module = importlib.util.module_from_spec(spec)
+            module = module_from_spec(spec)
             sys.modules[key] = module
             spec.loader.exec_module(module)
     else:

@@ -11,12 +11,14 @@ says (its own EXPOSE, USER, HEALTHCHECK) is not known, and the checks take care 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taskdeflint.checks.common import is_windows
 from taskdeflint.checks.images import parse_image
-from taskdeflint.dockerfile import DockerfileFacts, ExposedPort
 from taskdeflint.model import Container, TaskDef
+
+if TYPE_CHECKING:  # the parser loads only when a service's Dockerfile is checked
+    from taskdeflint.dockerfile import DockerfileFacts, ExposedPort
 
 Finding = Iterator[tuple[str, str]]
 

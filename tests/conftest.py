@@ -27,6 +27,18 @@ class Result:
         return data
 
 
+def pointers(result: Result, rule: str) -> list[str]:
+    """The pointers a rule flags in a lint result, sorted; the run itself must have worked."""
+    assert result.code in (0, 1), result.stderr
+    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
+
+
+def rule_findings(result: Result, rule: str) -> list[dict[str, Any]]:
+    """A rule's findings in a lint result; the run itself must have worked."""
+    assert result.code in (0, 1), result.stderr
+    return [f for f in result.findings if f["rule"] == rule]
+
+
 def lint(cwd: Path, *paths: str, **options: Any) -> Result:
     """Run `taskdeflint lint` in-process with JSON output (unless another format is asked for)."""
     options.setdefault("format", "json")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from taskdeflint.checks.containers import image_problem
+from tests.conftest import pointers
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 
@@ -26,10 +27,6 @@ def c(name: str | None = "web", image: str | None = "nginx:1.27", **members: Any
         out["image"] = image
     out.update(members)
     return out
-
-
-def pointers(result: Any, rule: str) -> list[str]:
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
 
 
 def many(n: int) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from taskdeflint.checks import dependencies
 from taskdeflint.model import TaskDef
+from tests.conftest import pointers
 
 HEALTH = {"command": ["CMD-SHELL", "true"]}
 
@@ -28,10 +29,6 @@ def c(name: str, *deps: tuple[str, str], **members: Any) -> dict[str, Any]:
 
 def dep(container: int, entry: int, member: str = "containerName") -> str:
     return f"/containerDefinitions/{container}/dependsOn/{entry}/{member}"
-
-
-def pointers(result: Any, rule: str) -> list[str]:
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
 
 
 def messages(result: Any, rule: str) -> list[str]:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from taskdeflint.checks import health
 from taskdeflint.model import TaskDef
+from tests.conftest import pointers
 
 CURL = ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]
 HC = "/containerDefinitions/0/healthCheck"
@@ -26,10 +27,6 @@ def doc(*checks: Any) -> str:
 
 def hc(command: Any = None, **members: Any) -> dict[str, Any]:
     return {"command": CURL if command is None else command, **members}
-
-
-def pointers(result: Any, rule: str) -> list[str]:
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
 
 
 def messages(result: Any, rule: str) -> list[str]:

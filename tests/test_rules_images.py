@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from taskdeflint.checks.images import ImageRef, parse_image
+from tests.conftest import pointers
 
 DIGEST = "sha256:" + "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
 ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
@@ -20,11 +21,6 @@ def td(*images: Any) -> str:
             "containerDefinitions": [{"name": f"c{n}", "image": image} for n, image in enumerate(images)],
         }
     )
-
-
-def found(result: Any, rule: str) -> list[str]:
-    assert result.code in (0, 1), result.stderr
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
 
 
 def image(n: int = 0) -> str:
@@ -90,7 +86,7 @@ def test_parse_image(reference: Any, parsed: ImageRef | None) -> None:
     ],
 )
 def test_latest_image_tag(lint_text: Any, images: list[Any], expected: list[str]) -> None:
-    assert found(lint_text(td(*images)), "TDL501") == expected
+    assert pointers(lint_text(td(*images)), "TDL501") == expected
 
 
 @pytest.mark.parametrize(
@@ -108,7 +104,7 @@ def test_latest_image_tag(lint_text: Any, images: list[Any], expected: list[str]
     ],
 )
 def test_image_not_pinned_by_digest(lint_text: Any, images: list[Any], expected: list[str]) -> None:
-    assert found(lint_text(td(*images)), "TDL502") == expected
+    assert pointers(lint_text(td(*images)), "TDL502") == expected
 
 
 MULTILINE = """{
@@ -149,7 +145,7 @@ def test_positions_and_messages(lint_text: Any) -> None:
 
 def test_bare_container_list_and_describe_output(lint_text: Any) -> None:
     bare = json.dumps([{"name": "a", "image": "nginx"}])
-    assert found(lint_text(bare), "TDL501") == ["/0/image"]
+    assert pointers(lint_text(bare), "TDL501") == ["/0/image"]
     described = json.dumps(
         {
             "taskDefinition": {
@@ -159,7 +155,7 @@ def test_bare_container_list_and_describe_output(lint_text: Any) -> None:
             }
         }
     )
-    assert found(lint_text(described), "TDL501") == ["/taskDefinition/containerDefinitions/0/image"]
+    assert pointers(lint_text(described), "TDL501") == ["/taskDefinition/containerDefinitions/0/image"]
 
 
 @pytest.mark.parametrize(
@@ -176,4 +172,4 @@ def test_wrong_types_do_not_crash(lint_text: Any, document: str) -> None:
     result = lint_text(document)
     assert result.code in (0, 1), result.stderr
     assert "Traceback" not in result.stderr
-    assert found(result, "TDL501") == found(result, "TDL502") == []
+    assert pointers(result, "TDL501") == pointers(result, "TDL502") == []

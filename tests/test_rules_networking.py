@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from taskdeflint.checks import networking
 from taskdeflint.model import TaskDef
+from tests.conftest import pointers
 
 FARGATE: dict[str, Any] = {"requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512"}
 AWSVPC: dict[str, Any] = {"networkMode": "awsvpc"}
@@ -32,10 +33,6 @@ def c(name: Any = "web", **members: Any) -> dict[str, Any]:
 def pm(*mappings: dict[str, Any], name: str = "web", **members: Any) -> dict[str, Any]:
     """A container with these port mappings."""
     return c(name, portMappings=list(mappings), **members)
-
-
-def pointers(result: Any, rule: str) -> list[str]:
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
 
 
 def messages(result: Any, rule: str) -> list[str]:

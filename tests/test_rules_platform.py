@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import pointers, rule_findings
+
 FARGATE: dict[str, Any] = {
     "requiresCompatibilities": ["FARGATE"],
     "networkMode": "awsvpc",
@@ -30,18 +32,6 @@ def fargate(container: dict[str, Any] | None = None, **members: Any) -> str:
 
 def windows(container: dict[str, Any] | None = None, **members: Any) -> str:
     return task(container, **{**WINDOWS, **members})
-
-
-def pointers(lint_text: Any, document: str, rule: str) -> list[str]:
-    result = lint_text(document)
-    assert result.code in (0, 1), result.stderr
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
-
-
-def findings(lint_text: Any, document: str, rule: str) -> list[dict[str, Any]]:
-    result = lint_text(document)
-    assert result.code in (0, 1), result.stderr
-    return [f for f in result.findings if f["rule"] == rule]
 
 
 C = "/containerDefinitions/0"
@@ -75,7 +65,7 @@ TDL250 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL250)
 def test_tdl250(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL250") == expected
+    assert pointers(lint_text(document), "TDL250") == expected
 
 
 def test_tdl250_position_and_message(lint_text: Any) -> None:
@@ -89,7 +79,7 @@ def test_tdl250_position_and_message(lint_text: Any) -> None:
         "  ]\n"
         "}\n"
     )
-    [finding] = findings(lint_text, text, "TDL250")
+    [finding] = rule_findings(lint_text(text), "TDL250")
     assert (finding["line"], finding["column"], finding["severity"]) == (6, 7, "error")
     assert finding["message"] == 'Container "web" sets privileged, which tasks on Fargate do not support'
 
@@ -121,7 +111,7 @@ TDL251 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL251)
 def test_tdl251(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL251") == expected
+    assert pointers(lint_text(document), "TDL251") == expected
 
 
 def test_tdl251_position_and_message(lint_text: Any) -> None:
@@ -132,7 +122,7 @@ def test_tdl251_position_and_message(lint_text: Any) -> None:
         '   "linuxParameters": {"initProcessEnabled": true,\n'
         '                       "sharedMemorySize": 128}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL251")
+    [finding] = rule_findings(lint_text(text), "TDL251")
     assert (finding["line"], finding["column"]) == (5, 24)
     assert finding["message"] == (
         'Container "web" sets linuxParameters.sharedMemorySize, which tasks on Fargate do not support'
@@ -162,7 +152,7 @@ TDL252 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL252)
 def test_tdl252(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL252") == expected
+    assert pointers(lint_text(document), "TDL252") == expected
 
 
 def test_tdl252_position_and_message(lint_text: Any) -> None:
@@ -174,7 +164,7 @@ def test_tdl252_position_and_message(lint_text: Any) -> None:
         '      "SYS_PTRACE",\n'
         '      "NET_ADMIN"]}}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL252")
+    [finding] = rule_findings(lint_text(text), "TDL252")
     assert (finding["line"], finding["column"]) == (6, 7)
     assert finding["message"] == (
         'Container "web" adds Linux capability "NET_ADMIN"; tasks on Fargate can add only "SYS_PTRACE"'
@@ -202,7 +192,7 @@ TDL253 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL253)
 def test_tdl253(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL253") == expected
+    assert pointers(lint_text(document), "TDL253") == expected
 
 
 def test_tdl253_position_and_message(lint_text: Any) -> None:
@@ -214,7 +204,7 @@ def test_tdl253_position_and_message(lint_text: Any) -> None:
         '  "containerDefinitions": [{"name": "web", "image": "app:1"}]\n'
         "}\n"
     )
-    [finding] = findings(lint_text, text, "TDL253")
+    [finding] = rule_findings(lint_text(text), "TDL253")
     assert (finding["line"], finding["column"]) == (4, 3)
     assert (
         finding["message"] == 'Task definition sets ipcMode "task"; tasks on Fargate do not support ipcMode'
@@ -243,7 +233,7 @@ TDL254 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL254)
 def test_tdl254(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL254") == expected
+    assert pointers(lint_text(document), "TDL254") == expected
 
 
 def test_tdl254_position_and_message(lint_text: Any) -> None:
@@ -254,7 +244,7 @@ def test_tdl254_position_and_message(lint_text: Any) -> None:
         '   "logConfiguration": {\n'
         '     "logDriver": "fluentd"}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL254")
+    [finding] = rule_findings(lint_text(text), "TDL254")
     assert (finding["line"], finding["column"]) == (5, 6)
     assert finding["message"] == (
         'Container "web" uses log driver "fluentd"; tasks on Fargate support only awslogs, splunk and awsfirelens'
@@ -283,7 +273,7 @@ TDL255 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL255)
 def test_tdl255(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL255") == expected
+    assert pointers(lint_text(document), "TDL255") == expected
 
 
 def test_tdl255_position_and_message(lint_text: Any) -> None:
@@ -294,7 +284,7 @@ def test_tdl255_position_and_message(lint_text: Any) -> None:
         '   "firelensConfiguration": {"type": "fluentbit", "options": {\n'
         '     "config-file-type": "s3", "config-file-value": "arn:aws:s3:::b/f.conf"}}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL255")
+    [finding] = rule_findings(lint_text(text), "TDL255")
     assert (finding["line"], finding["column"]) == (5, 6)
     assert finding["message"] == (
         'Container "router" loads its FireLens configuration from S3 (config-file-type "s3"); tasks on Fargate '
@@ -332,7 +322,7 @@ TDL256 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL256)
 def test_tdl256(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL256") == expected
+    assert pointers(lint_text(document), "TDL256") == expected
 
 
 def test_tdl256_position_and_message(lint_text: Any) -> None:
@@ -342,7 +332,7 @@ def test_tdl256_position_and_message(lint_text: Any) -> None:
         '   "inferenceAccelerators": [{"deviceName": "d1", "deviceType": "eia2.medium"}],\n'
         ' "containerDefinitions": [{"name": "web", "image": "app:1"}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL256")
+    [finding] = rule_findings(lint_text(text), "TDL256")
     assert (finding["line"], finding["column"], finding["severity"]) == (3, 4, "warning")
     assert finding["message"] == (
         "Task definition sets inferenceAccelerators (Elastic Inference), which tasks on Fargate do not support"
@@ -393,7 +383,7 @@ TDL270 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL270)
 def test_tdl270(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL270") == expected
+    assert pointers(lint_text(document), "TDL270") == expected
 
 
 def test_tdl270_on_fargate_windows(lint_text: Any) -> None:
@@ -410,7 +400,7 @@ def test_tdl270_position_and_message(lint_text: Any) -> None:
         ' "containerDefinitions": [{"name": "iis", "image": "iis:1", "cpu": 1024, "memory": 2048,\n'
         '   "user": "ContainerUser"}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL270")
+    [finding] = rule_findings(lint_text(text), "TDL270")
     assert (finding["line"], finding["column"], finding["severity"]) == (4, 4, "error")
     assert finding["message"] == 'Container "iis" sets user, which Windows containers do not support'
 
@@ -443,7 +433,7 @@ TDL271 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL271)
 def test_tdl271(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL271") == expected
+    assert pointers(lint_text(document), "TDL271") == expected
 
 
 def test_tdl271_position_and_message(lint_text: Any) -> None:
@@ -453,7 +443,7 @@ def test_tdl271_position_and_message(lint_text: Any) -> None:
         ' "containerDefinitions": [{"name": "iis", "image": "iis:1", "cpu": 1024, "memory": 2048,\n'
         '    "memoryReservation": 1024}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL271")
+    [finding] = rule_findings(lint_text(text), "TDL271")
     assert (finding["line"], finding["column"], finding["severity"]) == (4, 5, "warning")
     assert finding["message"] == (
         'Container "iis" sets memoryReservation, which AWS documentation lists as not supported for Windows '

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import pointers, rule_findings
+
 FARGATE: dict[str, Any] = {
     "requiresCompatibilities": ["FARGATE"],
     "networkMode": "awsvpc",
@@ -41,18 +43,6 @@ def bare(*containers: dict[str, Any]) -> str:
     return json.dumps([{"name": f"c{i}", "image": "app:1", **c} for i, c in enumerate(containers)])
 
 
-def pointers(lint_text: Any, document: str, rule: str) -> list[str]:
-    result = lint_text(document)
-    assert result.code in (0, 1), result.stderr
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
-
-
-def findings(lint_text: Any, document: str, rule: str) -> list[dict[str, Any]]:
-    result = lint_text(document)
-    assert result.code in (0, 1), result.stderr
-    return [f for f in result.findings if f["rule"] == rule]
-
-
 # --- TDL400 fargate-awslogs-without-execution-role --------------------------------------------------------
 
 TDL400 = [
@@ -73,12 +63,12 @@ TDL400 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL400)
 def test_tdl400(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL400") == expected
+    assert pointers(lint_text(document), "TDL400") == expected
 
 
 def test_tdl400_position_and_message(lint_text: Any) -> None:
     document = fargate({"logConfiguration": AWSLOGS}, {"name": "web", "logConfiguration": AWSLOGS}, {})
-    [finding] = findings(lint_text, document, "TDL400")
+    [finding] = rule_findings(lint_text(document), "TDL400")
     assert (finding["line"], finding["column"], finding["severity"]) == (1, 1, "error")
     assert finding["message"] == (
         "Task definition has no executionRoleArn, which Fargate requires for the awslogs log driver (used by "
@@ -89,7 +79,7 @@ def test_tdl400_position_and_message(lint_text: Any) -> None:
 def test_tdl400_describe_output_points_at_the_inner_object(lint_text: Any) -> None:
     inner = json.loads(fargate({"logConfiguration": AWSLOGS}))
     text = '{\n  "taskDefinition": ' + json.dumps({**inner, "revision": 3}) + "\n}\n"
-    [finding] = findings(lint_text, text, "TDL400")
+    [finding] = rule_findings(lint_text(text), "TDL400")
     assert finding["pointer"] == "/taskDefinition"
     assert (finding["line"], finding["column"]) == (2, 3)
 
@@ -114,7 +104,7 @@ TDL401 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL401)
 def test_tdl401(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL401") == expected
+    assert pointers(lint_text(document), "TDL401") == expected
 
 
 def test_tdl401_position_and_message(lint_text: Any) -> None:
@@ -124,7 +114,7 @@ def test_tdl401_position_and_message(lint_text: Any) -> None:
         '   "cpu": "256", "memory": "512",\n'
         f'   "containerDefinitions": [{{"name": "api", "image": "{ECR}"}}]}}\n'
     )
-    [finding] = findings(lint_text, text, "TDL401")
+    [finding] = rule_findings(lint_text(text), "TDL401")
     assert (finding["line"], finding["column"]) == (2, 3)
     assert finding["message"] == (
         "Task definition has no executionRoleArn, which Fargate requires to pull private Amazon ECR images "
@@ -154,14 +144,14 @@ TDL402 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL402)
 def test_tdl402(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL402") == expected
+    assert pointers(lint_text(document), "TDL402") == expected
 
 
 def test_tdl402_position_and_message(lint_text: Any) -> None:
     document = task(
         {"image": ECR, "logConfiguration": AWSLOGS}, requiresCompatibilities=["MANAGED_INSTANCES", "EXTERNAL"]
     )
-    [finding] = findings(lint_text, document, "TDL402")
+    [finding] = rule_findings(lint_text(document), "TDL402")
     assert (finding["line"], finding["column"], finding["severity"]) == (1, 1, "warning")
     assert finding["message"] == (
         "Task definition requires EXTERNAL and MANAGED_INSTANCES but has no executionRoleArn, which ECS needs "
@@ -190,7 +180,7 @@ TDL403 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL403)
 def test_tdl403(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL403") == expected
+    assert pointers(lint_text(document), "TDL403") == expected
 
 
 def test_tdl403_position_and_message(lint_text: Any) -> None:
@@ -201,7 +191,7 @@ def test_tdl403_position_and_message(lint_text: Any) -> None:
         '  {"name": "log", "image": "a:1", "memory": 1,\n'
         '   "logConfiguration": {"logDriver": "splunk", "secretOptions": [{"name": "splunk-token", "valueFrom": "/t"}]}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL403")
+    [finding] = rule_findings(lint_text(text), "TDL403")
     assert (finding["line"], finding["column"], finding["severity"]) == (1, 2, "warning")
     assert finding["message"] == (
         "Task definition has no executionRoleArn, which ECS uses to read secrets, private registry "
@@ -240,7 +230,7 @@ TDL410 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL410)
 def test_tdl410(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL410") == expected
+    assert pointers(lint_text(document), "TDL410") == expected
 
 
 def test_tdl410_position_and_message(lint_text: Any) -> None:
@@ -250,7 +240,7 @@ def test_tdl410_position_and_message(lint_text: Any) -> None:
         '   "logConfiguration": {"logDriver": "awslogs",\n'
         '     "options": {"awslogs-stream-prefix": "web"}}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL410")
+    [finding] = rule_findings(lint_text(text), "TDL410")
     assert (finding["line"], finding["column"], finding["severity"]) == (4, 6, "error")
     assert finding["message"] == (
         'Container "web" uses the awslogs log driver without the required option(s) awslogs-group, awslogs-region'
@@ -273,7 +263,7 @@ TDL411 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL411)
 def test_tdl411(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL411") == expected
+    assert pointers(lint_text(document), "TDL411") == expected
 
 
 def test_tdl411_position_and_message(lint_text: Any) -> None:
@@ -283,7 +273,7 @@ def test_tdl411_position_and_message(lint_text: Any) -> None:
         ' "containerDefinitions": [{"name": "web", "image": "a:1",\n'
         '   "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g", "awslogs-region": "r"}}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL411")
+    [finding] = rule_findings(lint_text(text), "TDL411")
     assert (finding["line"], finding["column"], finding["severity"]) == (4, 49, "warning")
     assert finding["message"] == (
         'Container "web" uses the awslogs log driver on Fargate without awslogs-stream-prefix, which the API '
@@ -305,7 +295,7 @@ TDL412 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL412)
 def test_tdl412(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL412") == expected
+    assert pointers(lint_text(document), "TDL412") == expected
 
 
 def test_tdl412_position_and_message(lint_text: Any) -> None:
@@ -316,7 +306,7 @@ def test_tdl412_position_and_message(lint_text: Any) -> None:
         '     "awslogs-multiline-pattern": "^x",\n'
         '     "awslogs-datetime-format": "%Y"}}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL412")
+    [finding] = rule_findings(lint_text(text), "TDL412")
     assert (finding["line"], finding["column"]) == (4, 6)
     assert finding["message"] == (
         'Container "web" sets both awslogs-datetime-format and awslogs-multiline-pattern; only one may be set, '
@@ -348,7 +338,7 @@ TDL413 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL413)
 def test_tdl413(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL413") == expected
+    assert pointers(lint_text(document), "TDL413") == expected
 
 
 def test_tdl413_position_and_message(lint_text: Any) -> None:
@@ -357,7 +347,7 @@ def test_tdl413_position_and_message(lint_text: Any) -> None:
         '   "logConfiguration": {\n'
         '      "logDriver": "splunk"}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL413")
+    [finding] = rule_findings(lint_text(text), "TDL413")
     assert (finding["line"], finding["column"], finding["severity"]) == (2, 4, "warning")
     assert finding["message"] == (
         'Container "web" uses the splunk log driver without splunk-token and splunk-url (in options or '
@@ -385,7 +375,7 @@ TDL414 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL414)
 def test_tdl414(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL414") == expected
+    assert pointers(lint_text(document), "TDL414") == expected
 
 
 def test_tdl414_position_and_message(lint_text: Any) -> None:
@@ -394,7 +384,7 @@ def test_tdl414_position_and_message(lint_text: Any) -> None:
         '   "logConfiguration": {"options": {"Name": "cloudwatch"},\n'
         '      "logDriver": "awsfirelens"}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL414")
+    [finding] = rule_findings(lint_text(text), "TDL414")
     assert (finding["line"], finding["column"], finding["severity"]) == (3, 7, "error")
     assert finding["message"] == (
         'Container "web" uses the awsfirelens log driver, but no container of the task has a '
@@ -415,7 +405,7 @@ TDL415 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL415)
 def test_tdl415(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL415") == expected
+    assert pointers(lint_text(document), "TDL415") == expected
 
 
 def test_tdl415_position_and_message(lint_text: Any) -> None:
@@ -424,7 +414,7 @@ def test_tdl415_position_and_message(lint_text: Any) -> None:
         '  {"name": "fluent_bit", "image": "a:1", "memory": 1, "firelensConfiguration": {"type": "fluentbit"}},\n'
         '  {"name": "fluentd", "image": "a:1", "memory": 1, "firelensConfiguration": {"type": "fluentd"}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL415")
+    [finding] = rule_findings(lint_text(text), "TDL415")
     assert (finding["line"], finding["column"]) == (3, 52)
     assert finding["message"] == (
         'Container "fluentd" has a firelensConfiguration, as does Container "fluent_bit"; a task has one '
@@ -454,7 +444,7 @@ TDL416 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL416)
 def test_tdl416(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL416") == expected
+    assert pointers(lint_text(document), "TDL416") == expected
 
 
 def test_tdl416_position_and_message(lint_text: Any) -> None:
@@ -463,7 +453,7 @@ def test_tdl416_position_and_message(lint_text: Any) -> None:
         '  {"name": "log_router", "image": "a:1", "memory": 1,\n'
         '   "firelensConfiguration": {"type": "fluentbit"}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL416")
+    [finding] = rule_findings(lint_text(text), "TDL416")
     assert (finding["line"], finding["column"], finding["severity"]) == (3, 4, "error")
     assert finding["message"] == (
         'Container "log_router" is a FireLens log router, but no container of the task uses the awsfirelens '
@@ -512,7 +502,7 @@ TDL417 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL417)
 def test_tdl417(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL417") == expected
+    assert pointers(lint_text(document), "TDL417") == expected
 
 
 def test_tdl417_position_and_message(lint_text: Any) -> None:
@@ -522,7 +512,7 @@ def test_tdl417_position_and_message(lint_text: Any) -> None:
         '     "awslogs-group": "g", "awslogs-region": "r",\n'
         '       "log_key": "log"}}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL417")
+    [finding] = rule_findings(lint_text(text), "TDL417")
     assert (finding["line"], finding["column"], finding["severity"]) == (4, 8, "warning")
     assert finding["message"] == (
         'Container "web" gives awslogs option "log_key", which ECS does not document for the awslogs driver '
@@ -577,12 +567,12 @@ INVALID_VALUE_FROM = [
 
 @pytest.mark.parametrize("value", VALID_VALUE_FROM)
 def test_tdl420_accepts(lint_text: Any, value: str) -> None:
-    assert pointers(lint_text, secrets(value), "TDL420") == []
+    assert pointers(lint_text(secrets(value)), "TDL420") == []
 
 
 @pytest.mark.parametrize("value", INVALID_VALUE_FROM)
 def test_tdl420_flags(lint_text: Any, value: str) -> None:
-    assert pointers(lint_text, secrets(value), "TDL420") == [vf(0)]
+    assert pointers(lint_text(secrets(value)), "TDL420") == [vf(0)]
 
 
 TDL420_MORE = [
@@ -607,7 +597,7 @@ TDL420_MORE = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL420_MORE)
 def test_tdl420(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL420") == expected
+    assert pointers(lint_text(document), "TDL420") == expected
 
 
 def test_tdl420_position_and_message(lint_text: Any) -> None:
@@ -617,7 +607,7 @@ def test_tdl420_position_and_message(lint_text: Any) -> None:
         '    {"name": "CONFIG",\n'
         '     "valueFrom": "arn:aws:s3:::my-bucket/config.json"}]}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL420")
+    [finding] = rule_findings(lint_text(text), "TDL420")
     assert (finding["line"], finding["column"], finding["severity"]) == (4, 6, "error")
     assert finding["message"] == (
         'Container "api" secret "CONFIG": valueFrom "arn:aws:s3:::my-bucket/config.json" is an ARN of service '
@@ -640,7 +630,7 @@ TDL421 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL421)
 def test_tdl421(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL421") == expected
+    assert pointers(lint_text(document), "TDL421") == expected
 
 
 def test_tdl421_position_and_message(lint_text: Any) -> None:
@@ -649,7 +639,7 @@ def test_tdl421_position_and_message(lint_text: Any) -> None:
         ' "containerDefinitions": [{"name": "api", "image": "a:1", "memory": 1, "secrets": [\n'
         f'    {{"valueFrom": "{SM}:password", "name": "DB_PASSWORD"}}]}}]}}\n'
     )
-    [finding] = findings(lint_text, text, "TDL421")
+    [finding] = rule_findings(lint_text(text), "TDL421")
     assert (finding["line"], finding["column"], finding["severity"]) == (3, 6, "warning")
     assert finding["message"] == (
         f'Container "api" secret "DB_PASSWORD": valueFrom "{SM}:password" has 1 field(s) after the secret name; '
@@ -682,7 +672,7 @@ TDL422 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL422)
 def test_tdl422(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL422") == expected
+    assert pointers(lint_text(document), "TDL422") == expected
 
 
 def test_tdl422_position_and_message(lint_text: Any) -> None:
@@ -691,7 +681,7 @@ def test_tdl422_position_and_message(lint_text: Any) -> None:
         ' "containerDefinitions": [{"name": "api", "image": "reg.example.com/a:1", "memory": 1,\n'
         f'   "repositoryCredentials": {{"credentialsParameter": "{SSM}"}}}}]}}\n'
     )
-    [finding] = findings(lint_text, text, "TDL422")
+    [finding] = rule_findings(lint_text(text), "TDL422")
     assert (finding["line"], finding["column"]) == (3, 30)
     assert finding["message"] == (
         f'Container "api" repositoryCredentials.credentialsParameter "{SSM}" is not the ARN of a Secrets '
@@ -728,7 +718,7 @@ TDL425 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL425)
 def test_tdl425(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL425") == expected
+    assert pointers(lint_text(document), "TDL425") == expected
 
 
 TDL427 = [
@@ -742,7 +732,7 @@ TDL427 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL427)
 def test_tdl427(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL427") == expected
+    assert pointers(lint_text(document), "TDL427") == expected
 
 
 def test_tdl425_tdl427_positions_and_messages(lint_text: Any) -> None:
@@ -752,8 +742,8 @@ def test_tdl425_tdl427_positions_and_messages(lint_text: Any) -> None:
         '    {"type": "s3", "value": "s3://b/app.env"},\n'
         '    {"value": "arn:aws:s3:::b/app.txt", "type": "s3"}]}]}\n'
     )
-    [arn] = findings(lint_text, text, "TDL425")
-    [extension] = findings(lint_text, text, "TDL427")
+    [arn] = rule_findings(lint_text(text), "TDL425")
+    [extension] = rule_findings(lint_text(text), "TDL427")
     assert (arn["line"], arn["column"], arn["severity"]) == (3, 20, "error")
     assert arn["message"] == (
         'Container "api" environment file "s3://b/app.env" is not the ARN of an S3 object (arn:aws:s3:::bucket/key.env)'
@@ -778,7 +768,7 @@ TDL426 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL426)
 def test_tdl426(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL426") == expected
+    assert pointers(lint_text(document), "TDL426") == expected
 
 
 def test_tdl426_position_and_message(lint_text: Any) -> None:
@@ -787,7 +777,7 @@ def test_tdl426_position_and_message(lint_text: Any) -> None:
         '{"family": "t", "containerDefinitions": [{"name": "api", "image": "a:1", "memory": 1,\n'
         f'   "environmentFiles": [{files}]}}]}}\n'
     )
-    [finding] = findings(lint_text, text, "TDL426")
+    [finding] = rule_findings(lint_text(text), "TDL426")
     assert (finding["line"], finding["column"], finding["severity"]) == (2, 4, "error")
     assert finding["message"] == 'Container "api" lists more than 10 environmentFiles'
 
@@ -816,7 +806,7 @@ TDL430 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL430)
 def test_tdl430(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL430") == expected
+    assert pointers(lint_text(document), "TDL430") == expected
 
 
 def test_tdl430_position_and_message(lint_text: Any) -> None:
@@ -826,7 +816,7 @@ def test_tdl430_position_and_message(lint_text: Any) -> None:
         '    "containerName": "envoy-proxy"},\n'
         ' "containerDefinitions": [{"name": "envoy", "image": "a:1", "memory": 1}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL430")
+    [finding] = rule_findings(lint_text(text), "TDL430")
     assert (finding["line"], finding["column"], finding["severity"]) == (3, 5, "error")
     assert finding["message"] == (
         'proxyConfiguration names container "envoy-proxy", which is not a container of this task definition'

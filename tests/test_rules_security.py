@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from taskdeflint.checks.security import secret_looking_name, secret_value_kind
+from tests.conftest import pointers
 
 Doc = dict[str, Any]
 
@@ -22,11 +23,6 @@ def td(*containers: Doc, **task: Any) -> str:
     for n, c in enumerate(containers):
         filled.append({"name": f"c{n}", "image": "example/app:1.0", **c})
     return json.dumps({"family": "f", **task, "containerDefinitions": filled})
-
-
-def found(result: Any, rule: str) -> list[str]:
-    assert result.code in (0, 1), result.stderr
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
 
 
 def only(result: Any, rule: str) -> dict[str, Any]:
@@ -47,7 +43,7 @@ WINDOWS: Doc = {"runtimePlatform": {"operatingSystemFamily": "WINDOWS_SERVER_202
 
 
 def check(lint_text: Any, rule: str, document: str, expected: list[str]) -> None:
-    assert found(lint_text(document), rule) == sorted(expected)
+    assert pointers(lint_text(document), rule) == sorted(expected)
 
 
 # --- TDL101 privileged-container ------------------------------------------------------------------------
@@ -837,8 +833,8 @@ def test_wrong_types_do_not_crash(lint_text: Any, document: str) -> None:
 
 def test_bare_container_list_pointers_map_to_the_document(lint_text: Any) -> None:
     result = lint_text(json.dumps([{"name": "a", "image": "a:1", "privileged": True, "user": "root"}]))
-    assert found(result, "TDL101") == ["/0/privileged"]
-    assert found(result, "TDL110") == ["/0/user"]
+    assert pointers(result, "TDL101") == ["/0/privileged"]
+    assert pointers(result, "TDL110") == ["/0/user"]
 
 
 def test_describe_output_is_checked_inside_the_wrapper(lint_text: Any) -> None:
@@ -854,8 +850,8 @@ def test_describe_output_is_checked_inside_the_wrapper(lint_text: Any) -> None:
         }
     )
     result = lint_text(document)
-    assert found(result, "TDL103") == ["/taskDefinition/pidMode"]
-    assert found(result, "TDL101") == ["/taskDefinition/containerDefinitions/0/privileged"]
+    assert pointers(result, "TDL103") == ["/taskDefinition/pidMode"]
+    assert pointers(result, "TDL101") == ["/taskDefinition/containerDefinitions/0/privileged"]
 
 
 def test_every_security_rule_is_in_the_catalogue() -> None:
@@ -950,7 +946,7 @@ def test_task_definition_size_with_lone_surrogates_does_not_crash(lint_text: Any
     text = '{"family": "f", "containerDefinitions": [{"name": "a", "image": "a:1", "command": ["\\ud800"]}]}'
     result = lint_text(text)
     assert result.code in (0, 1), result.stderr
-    assert found(result, "TDL030") == []
+    assert pointers(result, "TDL030") == []
 
 
 @pytest.mark.parametrize(

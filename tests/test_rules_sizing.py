@@ -16,6 +16,7 @@ from taskdeflint.catalogue import load_catalogue
 from taskdeflint.checks.sizing import fargate_invalid_cpu_memory
 from taskdeflint.engine import Linter, Policy
 from taskdeflint.model import TaskDef
+from tests.conftest import pointers
 
 FARGATE: dict[str, Any] = {"requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc"}
 WINDOWS = {
@@ -31,10 +32,6 @@ def doc(containers: list[Any] | None = None, **top: Any) -> str:
 
 def c(name: str = "web", **members: Any) -> dict[str, Any]:
     return {"name": name, "image": "nginx:1.27", **members}
-
-
-def pointers(result: Any, rule: str) -> list[str]:
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
 
 
 # The Fargate table, written out independently of taskdeflint.checks.sizing (AWS task-cpu-memory-error.html;

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import pointers, rule_findings
+
 FARGATE: dict[str, Any] = {
     "requiresCompatibilities": ["FARGATE"],
     "networkMode": "awsvpc",
@@ -36,18 +38,6 @@ def mounting(*names: str, name: str = "app") -> dict[str, Any]:
     }
 
 
-def pointers(lint_text: Any, document: str, rule: str) -> list[str]:
-    result = lint_text(document)
-    assert result.code in (0, 1), result.stderr
-    return sorted(f["pointer"] for f in result.findings if f["rule"] == rule)
-
-
-def findings(lint_text: Any, document: str, rule: str) -> list[dict[str, Any]]:
-    result = lint_text(document)
-    assert result.code in (0, 1), result.stderr
-    return [f for f in result.findings if f["rule"] == rule]
-
-
 # --- TDL700 mount-of-undefined-volume ---------------------------------------------------------------------
 
 TDL700 = [
@@ -71,7 +61,7 @@ TDL700 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL700)
 def test_tdl700(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL700") == expected
+    assert pointers(lint_text(document), "TDL700") == expected
 
 
 def test_tdl700_position_and_message(lint_text: Any) -> None:
@@ -85,7 +75,7 @@ def test_tdl700_position_and_message(lint_text: Any) -> None:
         '  "volumes": [{"name": "data"}, {"name": "cache"}]\n'
         "}\n"
     )
-    [finding] = findings(lint_text, text, "TDL700")
+    [finding] = rule_findings(lint_text(text), "TDL700")
     assert (finding["line"], finding["column"]) == (5, 46)
     assert finding["severity"] == "error"
     assert finding["message"] == (
@@ -116,7 +106,7 @@ TDL701 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL701)
 def test_tdl701(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL701") == expected
+    assert pointers(lint_text(document), "TDL701") == expected
 
 
 def test_tdl701_position_and_messages(lint_text: Any) -> None:
@@ -130,7 +120,7 @@ def test_tdl701_position_and_messages(lint_text: Any) -> None:
         "  ]\n"
         "}\n"
     )
-    found = findings(lint_text, text, "TDL701")
+    found = rule_findings(lint_text(text), "TDL701")
     assert [(f["line"], f["column"], f["message"]) for f in found] == [
         (5, 23, 'Container "a" takes volumesFrom itself'),
         (6, 23, 'Container "a" takes volumesFrom "ghost", not a container of this task'),
@@ -154,7 +144,7 @@ TDL702 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL702)
 def test_tdl702(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL702") == expected
+    assert pointers(lint_text(document), "TDL702") == expected
 
 
 def test_tdl702_position_and_message(lint_text: Any) -> None:
@@ -166,7 +156,7 @@ def test_tdl702_position_and_message(lint_text: Any) -> None:
         '   {"host": {}, "name": "data"}\n'
         " ]}\n"
     )
-    [finding] = findings(lint_text, text, "TDL702")
+    [finding] = rule_findings(lint_text(text), "TDL702")
     assert (finding["line"], finding["column"], finding["severity"]) == (5, 17, "warning")
     assert finding["message"] == 'Volume name "data" is already used by volumes[0]'
 
@@ -213,7 +203,7 @@ TDL703 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL703)
 def test_tdl703(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL703") == expected
+    assert pointers(lint_text(document), "TDL703") == expected
 
 
 def test_tdl703_position_and_message(lint_text: Any) -> None:
@@ -224,7 +214,7 @@ def test_tdl703_position_and_message(lint_text: Any) -> None:
         '              "efsVolumeConfiguration": {"fileSystemId": "fs-1"},\n'
         '              "host": {"sourcePath": "/srv"}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL703")
+    [finding] = rule_findings(lint_text(text), "TDL703")
     assert (finding["line"], finding["column"]) == (5, 15)
     assert finding["message"] == (
         'Volume "data" gives 2 volume types (efsVolumeConfiguration, host); a volume takes exactly one'
@@ -252,7 +242,7 @@ TDL704 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL704)
 def test_tdl704(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL704") == expected
+    assert pointers(lint_text(document), "TDL704") == expected
 
 
 def test_tdl704_position_and_message(lint_text: Any) -> None:
@@ -263,7 +253,7 @@ def test_tdl704_position_and_message(lint_text: Any) -> None:
         '   {"name": "data", "configuredAtLaunch": true},\n'
         '   {"name": "wal", "configuredAtLaunch": true}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL704")
+    [finding] = rule_findings(lint_text(text), "TDL704")
     assert (finding["line"], finding["column"]) == (5, 20)
     assert finding["message"] == (
         'Volume "wal" is configured at launch, as is volume "data" (volumes[0]); a task definition may have '
@@ -290,7 +280,7 @@ TDL705 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL705)
 def test_tdl705(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL705") == expected
+    assert pointers(lint_text(document), "TDL705") == expected
 
 
 TDL706 = [
@@ -308,7 +298,7 @@ TDL706 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL706)
 def test_tdl706(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL706") == expected
+    assert pointers(lint_text(document), "TDL706") == expected
 
 
 def test_tdl705_tdl706_positions_and_messages(lint_text: Any) -> None:
@@ -323,8 +313,8 @@ def test_tdl705_tdl706_positions_and_messages(lint_text: Any) -> None:
         "  ]\n"
         "}\n"
     )
-    [docker] = findings(lint_text, text, "TDL705")
-    [host] = findings(lint_text, text, "TDL706")
+    [docker] = rule_findings(lint_text(text), "TDL705")
+    [host] = rule_findings(lint_text(text), "TDL706")
     assert (docker["line"], docker["column"]) == (6, 19)
     assert docker["message"] == 'Volume "d" is a Docker volume, which tasks on Fargate do not support'
     assert (host["line"], host["column"]) == (7, 28)
@@ -362,7 +352,7 @@ TDL707 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL707)
 def test_tdl707(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL707") == expected
+    assert pointers(lint_text(document), "TDL707") == expected
 
 
 def test_tdl707_position_and_message(lint_text: Any) -> None:
@@ -373,7 +363,7 @@ def test_tdl707_position_and_message(lint_text: Any) -> None:
         '    "fileSystemId": "fs-1", "transitEncryption": "DISABLED",\n'
         '    "authorizationConfig": {"iam": "ENABLED", "accessPointId": "fsap-9"}}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL707")
+    [finding] = rule_findings(lint_text(text), "TDL707")
     assert (finding["line"], finding["column"]) == (4, 29)
     assert finding["message"] == (
         'Volume "v" uses IAM authorization and access point "fsap-9", but transitEncryption is DISABLED; '
@@ -415,7 +405,7 @@ TDL708 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL708)
 def test_tdl708(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL708") == expected
+    assert pointers(lint_text(document), "TDL708") == expected
 
 
 def test_tdl708_position_and_message(lint_text: Any) -> None:
@@ -427,7 +417,7 @@ def test_tdl708_position_and_message(lint_text: Any) -> None:
         '    "rootDirectory": "/app",\n'
         '    "authorizationConfig": {"accessPointId": "fsap-9"}}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL708")
+    [finding] = rule_findings(lint_text(text), "TDL708")
     assert (finding["line"], finding["column"]) == (5, 5)
     assert finding["message"] == (
         'Volume "v" uses EFS access point "fsap-9" with rootDirectory "/app"; with an access point '
@@ -451,7 +441,7 @@ TDL709 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL709)
 def test_tdl709(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL709") == expected
+    assert pointers(lint_text(document), "TDL709") == expected
 
 
 def test_tdl709_position_and_message(lint_text: Any) -> None:
@@ -462,7 +452,7 @@ def test_tdl709_position_and_message(lint_text: Any) -> None:
         '  {"name": "objects",\n'
         '   "s3filesVolumeConfiguration": {"fileSystemArn": "arn:aws:s3files:r:1:fs/x"}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL709")
+    [finding] = rule_findings(lint_text(text), "TDL709")
     assert (finding["line"], finding["column"]) == (5, 4)
     assert finding["message"] == (
         'Volume "objects" is an S3 Files volume, but the task definition has no taskRoleArn; S3 Files volumes '
@@ -492,7 +482,7 @@ TDL710 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL710)
 def test_tdl710(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL710") == expected
+    assert pointers(lint_text(document), "TDL710") == expected
 
 
 def test_tdl710_position_and_messages(lint_text: Any) -> None:
@@ -505,7 +495,7 @@ def test_tdl710_position_and_messages(lint_text: Any) -> None:
         '    "autoprovision": true}},\n'
         '   {"name": "tmp", "dockerVolumeConfiguration": {"autoprovision": false, "scope": "task"}}]}\n'
     )
-    found = findings(lint_text, text, "TDL710")
+    found = rule_findings(lint_text(text), "TDL710")
     assert [(f["line"], f["column"], f["severity"]) for f in found] == [(6, 5, "error"), (7, 50, "error")]
     assert [f["message"] for f in found] == [
         'Volume "cache" sets autoprovision true with scope "task"; the ECS agent then fails the task (task '
@@ -545,7 +535,7 @@ TDL711 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL711)
 def test_tdl711(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL711") == expected
+    assert pointers(lint_text(document), "TDL711") == expected
 
 
 def test_tdl711_position_and_message(lint_text: Any) -> None:
@@ -555,7 +545,7 @@ def test_tdl711_position_and_message(lint_text: Any) -> None:
         ' "volumes": [\n'
         '     {"name": "old-cache"}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL711")
+    [finding] = rule_findings(lint_text(text), "TDL711")
     assert (finding["line"], finding["column"], finding["severity"]) == (4, 6, "warning")
     assert finding["message"] == 'Volume "old-cache" is not mounted by any container'
 
@@ -575,7 +565,7 @@ TDL712 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL712)
 def test_tdl712(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL712") == expected
+    assert pointers(lint_text(document), "TDL712") == expected
 
 
 def test_tdl712_position_and_message(lint_text: Any) -> None:
@@ -585,7 +575,7 @@ def test_tdl712_position_and_message(lint_text: Any) -> None:
         ' "volumes": [{"name": "ok"},\n'
         '   {"efsVolumeConfiguration": {"fileSystemId": "fs-1"}}]}\n'
     )
-    [finding] = findings(lint_text, text, "TDL712")
+    [finding] = rule_findings(lint_text(text), "TDL712")
     assert (finding["line"], finding["column"]) == (4, 4)
     assert finding["message"] == "Volume #1 is an EFS volume and needs a name"
 
@@ -606,7 +596,7 @@ TDL713 = [
 
 @pytest.mark.parametrize(("document", "expected"), TDL713)
 def test_tdl713(lint_text: Any, document: str, expected: list[str]) -> None:
-    assert pointers(lint_text, document, "TDL713") == expected
+    assert pointers(lint_text(document), "TDL713") == expected
 
 
 def test_tdl713_position_and_messages(lint_text: Any) -> None:
@@ -618,7 +608,7 @@ def test_tdl713_position_and_messages(lint_text: Any) -> None:
         '  {"name": "docker.sock/x"},\n'
         f'  {{"host": {{}}, "name": "{long_name}"}}]}}\n'
     )
-    found = findings(lint_text, text, "TDL713")
+    found = rule_findings(lint_text(text), "TDL713")
     assert [(f["line"], f["column"], f["message"]) for f in found] == [
         (
             4,

@@ -199,7 +199,7 @@ class Template:
             raise _Unresolved
         index = self._string(argument[0])
         items = self._list(argument[1])
-        if not index.isdigit() or int(index) >= len(items):
+        if not (index.isascii() and index.isdigit() and len(index) <= 10) or int(index) >= len(items):
             raise _Unresolved
         return items[int(index)]
 

@@ -437,7 +437,7 @@ def _stage_instruction(
 def _stage_index(reference: str, stages: list[_Stage]) -> Iterator[int]:
     """The earlier stage a `--from` names (by name or number); nothing for an image."""
     current = len(stages) - 1
-    if reference.isdigit() and int(reference) < current:
+    if reference.isascii() and reference.isdigit() and len(reference) <= 10 and int(reference) < current:
         yield int(reference)
         return
     for index, stage in enumerate(stages[:current]):

@@ -66,7 +66,13 @@ class TaskDef:
     def container_at(self, pointer: str) -> Container | None:
         """The container a pointer lies inside, if any."""
         tokens = split(pointer)
-        if len(tokens) >= 2 and tokens[0] == "containerDefinitions" and tokens[1].isdigit():
+        if (
+            len(tokens) >= 2
+            and tokens[0] == "containerDefinitions"
+            and tokens[1].isascii()  # "²" is a digit to isdigit(), not to int()
+            and tokens[1].isdigit()
+            and len(tokens[1]) <= 10  # int() refuses thousands of digits
+        ):
             raw = self.data.get("containerDefinitions")
             index = int(tokens[1])
             if isinstance(raw, list) and index < len(raw) and isinstance(raw[index], dict):

@@ -13,6 +13,7 @@ with positions, never tracebacks.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, TOO_DEEP, Loaded, Raw
@@ -159,7 +160,10 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag in _CONSTRUCTED:
-            return self.loader.yaml_constructors[node.tag](self.loader, node)
+            try:
+                return self.loader.yaml_constructors[node.tag](self.loader, node)
+            except ValueError:  # int() refuses thousands of digits: infinity, as the JSON reader reads them
+                return -math.inf if node.value.lstrip().startswith("-") else math.inf
         return node.value  # strings; timestamps stay strings, as CloudFormation reads them
 
     def collection(self, node: yaml.Node, pointer: str, depth: int) -> Any:

@@ -49,8 +49,14 @@ def _mappings(container: Container) -> Iterator[tuple[int, int, int, str, bool]]
         ports = mapping.get("containerPortRange")
         if isinstance(ports, str):
             first, dash, last = ports.partition("-")
-            if dash and first.strip().isdigit() and last.strip().isdigit():
+            if dash and _number(first) and _number(last):
                 yield index, int(first), int(last), protocol, True
+
+
+def _number(text: str) -> bool:
+    """Digits int() takes: ASCII ("²" is a digit to str.isdigit) and not thousands of them."""
+    text = text.strip()
+    return text.isascii() and text.isdigit() and len(text) <= 10
 
 
 def _unmapped(port: ExposedPort, mapped: list[tuple[int, int, str]]) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -17,6 +19,25 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     """Rule lists may be repeated or comma-separated: `--select TDL1 --select TDL2,TDL3`. Rule ids are
     upper case; `--select tdl002` means TDL002."""
     return tuple(part.strip().upper() for value in values for part in value.split(",") if part.strip())
+
+
+# Options that several commands share.
+F = TypeVar("F", bound=Callable[..., Any])
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Config file (default: nearest .taskdeflint.toml or pyproject.toml [tool.taskdeflint]).",
+)
+
+
+def rules_dir_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--rules-dir",
+        multiple=True,
+        metavar="DIR",
+        type=click.Path(file_okay=False, path_type=Path),
+        help=help_text,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -70,18 +91,8 @@ def main() -> None:
     metavar="RULE",
     help="Skip these rules: id prefixes, repeatable or comma-separated.",
 )
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: nearest .taskdeflint.toml or pyproject.toml [tool.taskdeflint]).",
-)
-@click.option(
-    "--rules-dir",
-    multiple=True,
-    metavar="DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="A folder of extra rule files (repeatable).",
-)
+@config_option
+@rules_dir_option("A folder of extra rule files (repeatable).")
 @click.option(
     "--baseline",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -157,13 +168,7 @@ def lint(
 
 
 @main.command("rules", short_help="List the rule catalogue.")
-@click.option(
-    "--rules-dir",
-    multiple=True,
-    metavar="DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also list the rules in this folder (repeatable).",
-)
+@rules_dir_option("Also list the rules in this folder (repeatable).")
 def rules_command(rules_dir: tuple[Path, ...]) -> None:
     """List the rule catalogue: id, default severity, name and summary."""
     from taskdeflint.catalogue import CatalogueError, load_catalogue
@@ -178,13 +183,7 @@ def rules_command(rules_dir: tuple[Path, ...]) -> None:
 
 @main.command("rule", short_help="Explain one rule, with its source and examples.")
 @click.argument("rule_id")
-@click.option(
-    "--rules-dir",
-    multiple=True,
-    metavar="DIR",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Also look for RULE_ID in this folder of rules (repeatable).",
-)
+@rules_dir_option("Also look for RULE_ID in this folder of rules (repeatable).")
 def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
     """Explain one rule: what it checks, why it matters, the AWS source it rests on, and a bad and a good
     example. RULE_ID is an id (TDL201) or a name (fargate-invalid-cpu-memory)."""
@@ -229,11 +228,7 @@ def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the plan (services, tags, which are up to date).")
 @click.option("--no-cache", is_flag=True, help="Do not use the engine's build cache.")
 @click.option("--keep-going", is_flag=True, help="After a failure, still build the remaining services.")
-@click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Config file (default: nearest .taskdeflint.toml or pyproject.toml [tool.taskdeflint]).",
-)
+@config_option
 @click.option(
     "--progress",
     type=click.Choice(("auto", "plain", "tty")),

@@ -139,6 +139,11 @@ def _task_level_used(td: TaskDef) -> bool:
     return td.fargate or not is_windows(td)
 
 
+def _effective_task_value(td: TaskDef, key: str) -> tuple[str, int] | None:
+    """`_task_value`, or None where ECS ignores task-level cpu and memory."""
+    return _task_value(td, key) if _task_level_used(td) else None
+
+
 def _absent(td: TaskDef, key: str) -> bool:
     return td.data.get(key) is None
 
@@ -265,9 +270,7 @@ def _over_task_memory(td: TaskDef, memory_mib: int) -> list[Container]:
 
 def container_memory_exceeds_task_memory(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Each container's memory must not exceed the task's memory."""
-    if not _task_level_used(td):
-        return
-    memory = _task_value(td, "memory")
+    memory = _effective_task_value(td, "memory")
     if memory is None:
         return
     raw, mib = memory
@@ -290,9 +293,7 @@ def _parts(items: list[tuple[Container, int]]) -> str:
 
 def memory_reservations_exceed_task_memory(td: TaskDef) -> Iterator[tuple[str, str]]:
     """The containers' memoryReservation values must not add up to more than the task memory."""
-    if not _task_level_used(td):
-        return
-    memory = _task_value(td, "memory")
+    memory = _effective_task_value(td, "memory")
     if memory is None:
         return
     raw, mib = memory
@@ -308,9 +309,7 @@ def memory_reservations_exceed_task_memory(td: TaskDef) -> Iterator[tuple[str, s
 
 def container_memory_total_exceeds_task_memory(td: TaskDef) -> Iterator[tuple[str, str]]:
     """What the containers reserve (memoryReservation, else memory) must fit in the task memory."""
-    if not _task_level_used(td):
-        return
-    memory = _task_value(td, "memory")
+    memory = _effective_task_value(td, "memory")
     if memory is None:
         return
     raw, mib = memory
@@ -339,9 +338,7 @@ def container_memory_total_exceeds_task_memory(td: TaskDef) -> Iterator[tuple[st
 
 def container_cpu_exceeds_task_cpu(td: TaskDef) -> Iterator[tuple[str, str]]:
     """The containers' cpu values must not add up to more than the task cpu (equality is allowed)."""
-    if not _task_level_used(td):
-        return
-    cpu = _task_value(td, "cpu")
+    cpu = _effective_task_value(td, "cpu")
     if cpu is None:
         return
     raw, units = cpu

@@ -562,30 +562,27 @@ def unknown_link_target(td: TaskDef) -> Iterator[tuple[str, str]]:
 # TDL618 / TDL619 ----------------------------------------------------------------------------------
 
 
-def hostname_with_awsvpc(td: TaskDef) -> Iterator[tuple[str, str]]:
-    """hostname is not supported in the awsvpc network mode."""
+def _set_with_awsvpc(td: TaskDef, member: str, kind: type) -> Iterator[tuple[str, str]]:
+    """Containers that set a non-empty `member` (of type `kind`) in the awsvpc network mode."""
     if network_mode(td) != "awsvpc":
         return
     for container in td.containers:
-        hostname = container.data.get("hostname")
-        if isinstance(hostname, str) and hostname:
+        value = container.data.get(member)
+        if isinstance(value, kind) and value:
             yield (
-                f"{container.pointer}/hostname",
-                f'{container.label} sets hostname, which ECS does not support in networkMode "awsvpc"',
+                f"{container.pointer}/{member}",
+                f'{container.label} sets {member}, which ECS does not support in networkMode "awsvpc"',
             )
+
+
+def hostname_with_awsvpc(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """hostname is not supported in the awsvpc network mode."""
+    return _set_with_awsvpc(td, "hostname", str)
 
 
 def extra_hosts_with_awsvpc(td: TaskDef) -> Iterator[tuple[str, str]]:
     """extraHosts is not supported in the awsvpc network mode."""
-    if network_mode(td) != "awsvpc":
-        return
-    for container in td.containers:
-        raw = container.data.get("extraHosts")
-        if isinstance(raw, list) and raw:
-            yield (
-                f"{container.pointer}/extraHosts",
-                f'{container.label} sets extraHosts, which ECS does not support in networkMode "awsvpc"',
-            )
+    return _set_with_awsvpc(td, "extraHosts", list)
 
 
 # TDL620 -------------------------------------------------------------------------------------------

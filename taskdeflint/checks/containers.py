@@ -97,19 +97,19 @@ def empty_container_list(td: TaskDef) -> Iterator[tuple[str, str]]:
 # -- TDL013, TDL014, TDL015 --------------------------------------------------------------------------
 
 
+def _missing_member(td: TaskDef, member: str) -> Iterator[tuple[str, str]]:
+    """Containers without a non-empty `member`; ECS says "Container.<member> should not be null or empty."."""
+    quote = f'(ECS: "Container.{member} should not be null or empty.")'
+    for container in td.containers:
+        if member not in container.data:
+            yield container.pointer, f"{container.label} has no {member} {quote}"
+        elif container.data[member] == "":
+            yield f"{container.pointer}/{member}", f"{container.label} has an empty {member} {quote}"
+
+
 def missing_container_name(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Every container needs a non-empty name."""
-    for container in td.containers:
-        if "name" not in container.data:
-            yield (
-                container.pointer,
-                f'{container.label} has no name (ECS: "Container.name should not be null or empty.")',
-            )
-        elif container.data["name"] == "":
-            yield (
-                f"{container.pointer}/name",
-                f'{container.label} has an empty name (ECS: "Container.name should not be null or empty.")',
-            )
+    return _missing_member(td, "name")
 
 
 def invalid_container_name(td: TaskDef) -> Iterator[tuple[str, str]]:
@@ -148,17 +148,7 @@ def duplicate_container_name(td: TaskDef) -> Iterator[tuple[str, str]]:
 
 def missing_container_image(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Every container needs a non-empty image."""
-    for container in td.containers:
-        if "image" not in container.data:
-            yield (
-                container.pointer,
-                f'{container.label} has no image (ECS: "Container.image should not be null or empty.")',
-            )
-        elif container.data["image"] == "":
-            yield (
-                f"{container.pointer}/image",
-                f'{container.label} has an empty image (ECS: "Container.image should not be null or empty.")',
-            )
+    return _missing_member(td, "image")
 
 
 def image_problem(image: str) -> str | None:

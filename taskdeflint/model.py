@@ -49,19 +49,26 @@ class TaskDef:
     container's image says (set by `lint` for files the services manifest names; empty otherwise).
     """
 
-    __slots__ = ("data", "dockerfiles", "kind")
+    __slots__ = ("_containers", "data", "dockerfiles", "kind")
 
     def __init__(self, data: dict[str, Any], kind: str) -> None:
         self.data = data
         self.kind = kind
         self.dockerfiles: dict[str, DockerfileFacts] = {}
+        self._containers: list[Container] | None = None
 
     @property
     def containers(self) -> list[Container]:
-        raw = self.data.get("containerDefinitions")
-        if not isinstance(raw, list):
-            return []
-        return [Container(i, c) for i, c in enumerate(raw) if isinstance(c, dict)]
+        """The containers that are objects, with their indexes. Every check asks for them, so they are
+        listed once; the task definition's data is not changed after it is made."""
+        if self._containers is None:
+            raw = self.data.get("containerDefinitions")
+            self._containers = (
+                [Container(i, c) for i, c in enumerate(raw) if isinstance(c, dict)]
+                if isinstance(raw, list)
+                else []
+            )
+        return self._containers
 
     def container_at(self, pointer: str) -> Container | None:
         """The container a pointer lies inside, if any."""

@@ -6,11 +6,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from taskdeflint import __version__
+
+if TYPE_CHECKING:
+    from taskdeflint.catalogue import Catalogue
 
 _FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -40,7 +43,32 @@ def rules_dir_option(help_text: str) -> Callable[[F], F]:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """Every usage error, click's own included, is one line on stderr with the prefix of taskdeflint's other
+    errors, and exit code 2."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as error:  # `taskdeflint` alone: the usage, as click has it
+            error.show()
+            sys.exit(2)
+        except click.ClickException as error:
+            hint = ""
+            if isinstance(error, click.UsageError) and error.ctx is not None:
+                hint = f" (see '{error.ctx.command_path} --help')"
+            click.echo(f"taskdeflint: error: {error.format_message()}{hint}", err=True)
+            sys.exit(2)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="taskdeflint")
 def main() -> None:
     """Lint Amazon ECS task definitions against what AWS accepts, and build, push and pin the images
@@ -80,6 +108,13 @@ def main() -> None:
     help="Lowest severity that makes the exit code 1. Default: error.",
 )
 @click.option(
+    "--show",
+    type=click.Choice(("error", "warning", "info")),
+    default=None,
+    help="Lowest severity shown, in every format (a finding that fails the run is always shown). "
+    "Default: warning.",
+)
+@click.option(
     "--select",
     multiple=True,
     metavar="RULE",
@@ -111,6 +146,18 @@ def main() -> None:
     default=None,
     help="Processes for large runs (64 files or more). Default: one per CPU core. Output order is the same.",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Pass when a path, folder or include glob holds no task definition (default: exit code 2).",
+)
+@click.option(
+    "--pre-commit",
+    "pre_commit",
+    is_flag=True,
+    help="The paths are the files pre-commit passes: skip any that holds no task definition, and pass "
+    "when none does.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and linted.")
 @click.option(
@@ -125,6 +172,7 @@ def lint(
     output_format: str | None,
     output: Path | None,
     fail_on: str | None,
+    show: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     config: Path | None,
@@ -132,17 +180,25 @@ def lint(
     baseline: Path | None,
     write_baseline: Path | None,
     jobs: int | None,
+    allow_empty: bool,
+    pre_commit: bool,
     quiet: bool,
     verbose: bool,
     color: str,
 ) -> None:
     """Lint task definitions in PATHS (files, folders, or - for stdin).
 
-    Folders are searched for JSON files that hold task definitions (register-task-definition input,
-    describe-task-definition output, or a list of container definitions). With no PATHS, the config's
-    include globs are linted, or else the current folder.
+    Folders are searched by content for JSON and YAML files (*.json, *.yaml, *.yml, *.template) that hold
+    task definitions: register-task-definition input, describe-task-definition output, a list of container
+    definitions, a CloudFormation template (JSON or YAML, CDK output included) or a Terraform plan or
+    state. A file named in PATHS is always linted. With no PATHS, the config's include globs are linted, or
+    else the current folder.
 
-    Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O error.
+    Findings below --show (default: warning, so info findings are hidden) are left out of every format;
+    the text summary counts them.
+
+    Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O
+    error, or a path, folder or include glob that holds no task definition (unless --allow-empty).
     """
     from taskdeflint.lint import LintSettings, run
 
@@ -153,6 +209,9 @@ def lint(
         format=output_format,
         output=output,
         fail_on=fail_on,
+        show=show,
+        allow_empty=allow_empty,
+        pre_commit=pre_commit,
         select=_split(select),
         ignore=_split(ignore),
         config=config,
@@ -167,33 +226,41 @@ def lint(
     sys.exit(run(settings))
 
 
-@main.command("rules", short_help="List the rule catalogue.")
-@rules_dir_option("Also list the rules in this folder (repeatable).")
-def rules_command(rules_dir: tuple[Path, ...]) -> None:
-    """List the rule catalogue: id, default severity, name and summary."""
+def _catalogue(config: Path | None, rules_dir: tuple[Path, ...]) -> Catalogue:
+    """The rules `lint` would run: the built-in ones, the config's rules-dir and `--rules-dir`."""
     from taskdeflint.catalogue import CatalogueError, load_catalogue
+    from taskdeflint.config import ConfigError, discover
 
+    cwd = Path.cwd()
     try:
-        catalogue = load_catalogue(rules_dir)
-    except CatalogueError as error:
+        found = discover(cwd, None if config is None else cwd / config)
+        return load_catalogue(found.rules_dirs + rules_dir)
+    except (ConfigError, CatalogueError) as error:
         raise click.ClickException(str(error)) from None
+
+
+@main.command("rules", short_help="List the rule catalogue.")
+@config_option
+@rules_dir_option("Also list the rules in this folder (repeatable).")
+def rules_command(config: Path | None, rules_dir: tuple[Path, ...]) -> None:
+    """List the rule catalogue: id, default severity, name and summary. Rules of your own in the
+    config's rules-dir are listed too."""
+    catalogue = _catalogue(config, rules_dir)
     for rule in catalogue.rules:
         click.echo(f"{rule.id}  {rule.severity.label:<7}  {rule.name:<32}  {rule.summary}")
 
 
 @main.command("rule", short_help="Explain one rule, with its source and examples.")
 @click.argument("rule_id")
+@config_option
 @rules_dir_option("Also look for RULE_ID in this folder of rules (repeatable).")
-def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
+def rule_command(rule_id: str, config: Path | None, rules_dir: tuple[Path, ...]) -> None:
     """Explain one rule: what it checks, why it matters, the AWS source it rests on, and a bad and a good
-    example. RULE_ID is an id (TDL201) or a name (fargate-invalid-cpu-memory)."""
-    from taskdeflint.catalogue import CatalogueError, load_catalogue
+    example. RULE_ID is an id (TDL201) or a name (fargate-invalid-cpu-memory), built in or in the config's
+    rules-dir."""
     from taskdeflint.explain import explain
 
-    try:
-        catalogue = load_catalogue(rules_dir)
-    except CatalogueError as error:
-        raise click.ClickException(str(error)) from None
+    catalogue = _catalogue(config, rules_dir)
     rule = catalogue.get(rule_id.upper()) or catalogue.get(rule_id)
     if rule is None:
         raise click.ClickException(f"no rule {rule_id!r}; `taskdeflint rules` lists them")

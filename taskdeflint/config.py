@@ -27,6 +27,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "select": {"type": "array", "items": _RULE_PREFIX},
         "ignore": {"type": "array", "items": _RULE_PREFIX},
         "fail-on": {"enum": ["error", "warning", "info", "never"]},
+        "show": _SEVERITY,
+        "allow-empty": {"type": "boolean"},
         "include": _GLOBS,
         "exclude": _GLOBS,
         "rules-dir": _GLOBS,
@@ -85,6 +87,8 @@ class Config:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     fail_on: str | None = None
+    show: str | None = None
+    allow_empty: bool = False
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     rules_dirs: tuple[Path, ...] = ()
@@ -173,6 +177,8 @@ def load_config(path: Path) -> Config:
         select=tuple(data.get("select", ())),
         ignore=tuple(data.get("ignore", ())),
         fail_on=data.get("fail-on"),
+        show=data.get("show"),
+        allow_empty=data.get("allow-empty", False),
         include=tuple(data.get("include", ())),
         exclude=tuple(data.get("exclude", ())),
         rules_dirs=tuple(root / p for p in data.get("rules-dir", ())),

@@ -52,6 +52,11 @@ def explain(rule: Rule, heading: str = "#") -> str:
     return "\n".join(parts)
 
 
+def anchor(rule: Rule) -> str:
+    """The id of the rule's section in docs/rules.md (its heading, as GitHub turns it into an anchor)."""
+    return f"{rule.id}-{rule.name}".lower()
+
+
 def rules_markdown(catalogue: Catalogue) -> str:
     """The whole catalogue as one page: an index, then each rule."""
     lines = [
@@ -63,8 +68,8 @@ def rules_markdown(catalogue: Catalogue) -> str:
         "| --- | --- | --- | --- |",
     ]
     for rule in catalogue.rules:
-        anchor = f"{rule.id}-{rule.name}".lower()
-        lines.append(f"| [{rule.id}](#{anchor}) | `{rule.name}` | {rule.severity.label} | {rule.summary} |")
+        link = f"[{rule.id}](#{anchor(rule)})"
+        lines.append(f"| {link} | `{rule.name}` | {rule.severity.label} | {rule.summary} |")
     lines.append("")
     for rule in catalogue.rules:
         lines.append(explain(rule, heading="##"))

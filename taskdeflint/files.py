@@ -6,7 +6,7 @@ import os
 import stat
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from taskdeflint.document import looks_like_task_definition
@@ -43,6 +43,7 @@ class Source:
     display: str
     path: Path | None
     explicit: bool
+    origins: tuple[str, ...] = ()  # the arguments or include globs that named or found it
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,48 +92,63 @@ def _walk(
 
 
 def expand(
-    arguments: list[str], cwd: Path, exclude: tuple[str, ...] = (), root: Path | None = None
+    arguments: list[str],
+    cwd: Path,
+    exclude: tuple[str, ...] = (),
+    root: Path | None = None,
+    *,
+    named: bool = True,
 ) -> tuple[list[Source], list[ReadError]]:
     """Files to lint for the given arguments, in a stable order, and the paths that could not be used.
 
     A missing path is an error; a folder is searched for `*.json`, `*.yaml`, `*.yml` and `*.template`
     files (not following links into folders, so link loops end), which are linted if their content is a
     task definition, or a CloudFormation template or Terraform plan that holds one. `exclude`
-    globs are relative to `root` (the config's folder; by default the working folder).
+    globs are relative to `root` (the config's folder; by default the working folder). A file argument is
+    `explicit` (always reported on) unless `named` is false (pre-commit passes every JSON and YAML file).
     """
     cwd = cwd.resolve()
     root = cwd if root is None else root.resolve()
     sources: list[Source] = []
     errors: list[ReadError] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for argument in arguments:
         if argument == "-":
-            sources.append(Source("<stdin>", None, explicit=True))
+            sources.append(Source("<stdin>", None, explicit=True, origins=("-",)))
             continue
         path = cwd / argument
         if path.is_dir():
-            found = list(_walk(path, cwd, exclude, root, errors))
+            found = [replace(s, origins=(argument,)) for s in _walk(path, cwd, exclude, root, errors)]
         elif path.exists() or path.is_symlink():  # a link loop or to nothing: reading it says which
             shown = Path(argument).as_posix() if not Path(argument).is_absolute() else argument
-            found = [Source(shown, path, True)]
+            found = [Source(shown, path, named, origins=(argument,))]
         else:
             errors.append(ReadError(argument, "no such file or folder"))
             continue
         for source in found:
-            if source.display not in seen:
-                seen.add(source.display)
+            if source.display in seen:
+                first = seen[source.display]
+                sources[first] = replace(sources[first], origins=(*sources[first].origins, argument))
+            else:
+                seen[source.display] = len(sources)
                 sources.append(source)
     return sources, errors
 
 
-def from_globs(patterns: tuple[str, ...], root: Path, cwd: Path) -> list[Source]:
-    """Files matching the config's include globs, relative to the config's folder."""
+def from_globs(
+    patterns: tuple[str, ...], root: Path, cwd: Path, exclude: tuple[str, ...] = ()
+) -> list[Source]:
+    """Files matching the config's include globs and none of its exclude globs, both relative to the
+    config's folder."""
     found: dict[str, Source] = {}
     for pattern in patterns:
         for path in sorted(root.glob(pattern)):
-            if path.is_file():
+            relative = display_path(Path(os.path.normpath(path)), root)
+            if path.is_file() and not any(glob_match(relative, glob) for glob in exclude):
                 shown = display_path(path.resolve(), cwd)
-                found.setdefault(shown, Source(shown, path, explicit=True))
+                known = found.get(shown)
+                origins = (*known.origins, pattern) if known else (pattern,)
+                found[shown] = Source(shown, path, explicit=True, origins=origins)
     return list(found.values())
 
 

@@ -31,6 +31,9 @@ class LintSettings:
     format: str = "text"
     output: Path | None = None
     fail_on: str | None = None
+    show: str | None = None
+    allow_empty: bool = False
+    pre_commit: bool = False
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     config: Path | None = None
@@ -46,6 +49,15 @@ class LintSettings:
 
 class UsageError(Exception):
     pass
+
+
+def display_threshold(show: str | None, fail_on: str) -> Severity:
+    """The lowest severity shown: `show` (default: warning), lowered to `fail_on`, since a finding that
+    fails the run is always shown."""
+    threshold = Severity.parse(show or "warning")
+    if fail_on != "never":
+        threshold = min(threshold, Severity.parse(fail_on))
+    return threshold
 
 
 def _policy(settings: LintSettings, config: Config) -> Policy:
@@ -228,6 +240,26 @@ def _dockerfile_facts(
     return facts_for(config, [s.path for s in sources if s.path is not None], warn)
 
 
+def _empty(yielded: dict[str, bool], config: Config, settings: LintSettings) -> list[files.ReadError]:
+    """An error for each path, folder or include glob that gave no task definition to lint."""
+    found = []
+    hint = "; pass --allow-empty (or set allow-empty in the config) if that is expected"
+    for origin, ok in yielded.items():
+        if ok:
+            continue
+        if settings.paths:
+            folder = (settings.cwd / origin).is_dir()
+            what = "no task definition found in this folder" if folder else "no task definition"
+            found.append(files.ReadError(origin, what + hint))
+        elif config.include:
+            found.append(
+                files.ReadError(f"{config.path}: include {origin!r}", "matches no task definition" + hint)
+            )
+        else:
+            found.append(files.ReadError(".", "no task definition found in the working folder" + hint))
+    return found
+
+
 def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -254,10 +286,14 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
     if baseline_path is not None and settings.write_baseline is None:
         known = baseline_file.read(settings.cwd / baseline_path)
 
+    named = not settings.pre_commit  # pre-commit passes every JSON and YAML file: judge each by content
     if settings.paths:
-        sources, errors = files.expand(list(settings.paths), settings.cwd, config.exclude, config.root)
+        sources, errors = files.expand(
+            list(settings.paths), settings.cwd, config.exclude, config.root, named=named
+        )
     elif config.include:
-        sources, errors = files.from_globs(config.include, config.root, settings.cwd), []
+        sources = files.from_globs(config.include, config.root, settings.cwd, config.exclude)
+        errors = []
     else:
         sources, errors = files.expand(["."], settings.cwd, config.exclude, config.root)
     missing = [e for e in errors if e.message == "no such file or folder"]
@@ -270,14 +306,21 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
     _WORKER = (Linter(catalogue, policy), policy.max_bytes, settings.cwd, config.root)
     _DOCKERFILES = _dockerfile_facts(config, sources, stderr if settings.verbose else None)
     results: list[FileResult] = []
+    # What each path, folder or include glob gave: a lint that finds nothing to lint is no pass.
+    if settings.paths:
+        yielded = dict.fromkeys((p for p in settings.paths if p != "-"), False)
+    else:
+        yielded = dict.fromkeys(config.include or (".",), False)
     for source, result in zip(sources, _lint_all(sources, settings.jobs), strict=True):
         if isinstance(result, files.ReadError):
             errors.append(result)
+            yielded.update(dict.fromkeys(source.origins, True))  # reported already
             continue
         if result is None:
             if settings.verbose:
                 print(f"taskdeflint: skipped {source.display}: not a task definition", file=stderr)
             continue
+        yielded.update(dict.fromkeys(source.origins, True))
         results.append(result)
     linted = len(results)
 
@@ -312,14 +355,25 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
                 result.findings, known, lambda p: _relative_path(p, settings.cwd, folder)
             )
 
+    if not (settings.allow_empty or config.allow_empty or settings.pre_commit):
+        errors += _empty(yielded, config, settings)
     for error in errors:
         print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
+    # Every format shows the same findings: those at or above the display threshold.
+    threshold = display_threshold(settings.show or config.show, fail_on)
+    hidden = 0
+    for result in results:
+        shown = [f for f in result.findings if f.severity >= threshold]
+        hidden += len(result.findings) - len(shown)
+        result.findings = shown
     out_stream = stdout if settings.output is None else None
     report = Report(
         results,
         catalogue,
         color=out_stream is not None and settings.format == "text" and _use_color(settings.color, stdout),
         quiet=settings.quiet,
+        fail_on=None if fail_on == "never" else Severity.parse(fail_on),
+        hidden=hidden,
     )
     # A lone surrogate (`"\\ud800"` in a key) is valid JSON but cannot be written as UTF-8.
     text = renderer(settings.format)(report).encode("utf-8", "backslashreplace").decode("utf-8")

@@ -402,6 +402,19 @@ class TestOutput:
         result = lint(
             project, "broken.json", "warning.json", "clean.json", select=FOUNDATION_IDS, format="text"
         )
+        assert (
+            result.stdout.splitlines()[-1]
+            == "Found 2 warnings in 2 of 3 files; 1 more not shown (--show info)."
+        )
+        result = lint(
+            project,
+            "broken.json",
+            "warning.json",
+            "clean.json",
+            select=FOUNDATION_IDS,
+            format="text",
+            show="info",
+        )
         assert result.stdout.splitlines()[-1] == "Found 2 warnings, 1 info in 2 of 3 files."
 
 
@@ -523,9 +536,9 @@ class TestOtherCommands:
 
     def test_an_unknown_rule_is_an_error_with_a_message(self, tmp_path: Path) -> None:
         completed = taskdeflint("rule", "NOPE", cwd=tmp_path)
-        assert completed.returncode != 0
+        assert completed.returncode == 2
         assert completed.stdout == ""
-        assert completed.stderr == "Error: no rule 'NOPE'; `taskdeflint rules` lists them\n"
+        assert completed.stderr == "taskdeflint: error: no rule 'NOPE'; `taskdeflint rules` lists them\n"
 
     @pytest.mark.parametrize("flag", ["--version", "-V"])
     def test_version(self, tmp_path: Path, flag: str) -> None:

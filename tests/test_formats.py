@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,12 @@ from urllib.parse import unquote
 import pytest
 from jsonschema import Draft4Validator
 
+from taskdeflint import __version__
 from taskdeflint.catalogue import load_catalogue
 from taskdeflint.engine import FileResult
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.formats import FORMATS, Report, renderer
+from taskdeflint.formats.sarif_format import help_uri
 from tests.conftest import ROOT, lint
 
 FOUNDATION = ("TDL001", "TDL002", "TDL003", "TDL004", "TDL005", "TDL006", "TDL007", "TDL901")
@@ -171,9 +174,16 @@ class TestSarif:
         [sarif_run] = log["runs"]
         driver = sarif_run["tool"]["driver"]
         assert driver["name"] == "taskdeflint"
+        # Only the rules that have results, in catalogue order.
         catalogue = load_catalogue()
-        assert [r["id"] for r in driver["rules"]] == [rule.id for rule in catalogue.rules]
-        for described, rule in zip(driver["rules"], catalogue.rules, strict=True):
+        assert [r["id"] for r in driver["rules"]] == ["TDL002", "TDL003", "TDL901"]
+        for described in driver["rules"]:
+            rule = catalogue.get(described["id"])
+            assert rule is not None
+            assert described["helpUri"] == (
+                f"https://github.com/OWNER/taskdeflint/blob/v{__version__}/docs/rules.md#"
+                f"{rule.id.lower()}-{rule.name}"
+            )
             assert described["name"] == rule.name
             assert described["shortDescription"]["text"] == rule.summary
             assert described["fullDescription"]["text"] == rule.docs
@@ -190,6 +200,46 @@ class TestSarif:
             )
         for result in sarif_run["results"]:
             assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+
+    def test_help_uris_name_sections_of_the_rules_page(self) -> None:
+        """Every rule's helpUri anchor is a heading of docs/rules.md."""
+        headings = set(
+            re.findall(r"^## (TDL\d{3} [a-z0-9-]+)$", (ROOT / "docs/rules.md").read_text("utf-8"), re.M)
+        )
+        for rule in load_catalogue().rules:
+            assert f"{rule.id} {rule.name}" in headings
+            assert help_uri(rule).endswith("#" + f"{rule.id} {rule.name}".lower().replace(" ", "-"))
+
+    def test_fingerprints_do_not_depend_on_lines(self, project: Path) -> None:
+        def prints(text: str) -> list[str]:
+            return [
+                r["partialFingerprints"]["taskdeflint/v2"] for r in json.loads(text)["runs"][0]["results"]
+            ]
+
+        before = prints(run(project, "sarif"))
+        assert len(set(before)) == len(before)
+        assert all(re.fullmatch(r"[0-9a-f]{32}:1", p) for p in before)
+        broken = project / "broken.json"
+        broken.write_text(
+            "\n\n\n" + broken.read_text(encoding="utf-8").replace("{", "{\n  ", 1), encoding="utf-8"
+        )
+        after = json.loads(run(project, "sarif"))["runs"][0]["results"]
+        assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after][1:3] == [7, 8]
+        assert prints(run(project, "sarif")) == before
+
+    def test_the_same_rule_twice_at_one_pointer_is_told_apart(self) -> None:
+        one = finding("t.json", "a")
+        log = json.loads(render("sarif", FileResult("t.json", [one, finding("t.json", "b")])))
+        prints = [r["partialFingerprints"]["taskdeflint/v2"] for r in log["runs"][0]["results"]]
+        assert prints[0].endswith(":1") and prints[1] == prints[0][:-1] + "2"
+
+    def test_size_for_one_file(self, tmp_path: Path) -> None:
+        """The rules' docs go into the report only for the rules it names: a few kilobytes, not the
+        catalogue (once about 480 KB for any file)."""
+        shutil.copy(ROOT / "examples/forum-broken/deploy/users.json", tmp_path / "users.json")
+        text = lint(tmp_path, "users.json", format="sarif").stdout
+        assert len(json.loads(text)["runs"][0]["tool"]["driver"]["rules"]) <= 10
+        assert len(text.encode()) < 64_000
 
     def test_results_carry_position_level_pointer_and_encoded_uri(self, project: Path) -> None:
         results = json.loads(run(project, "sarif"))["runs"][0]["results"]
@@ -321,7 +371,7 @@ class TestGithub:
 
 
 class TestJunit:
-    def test_one_testcase_per_file_and_one_failure_per_finding(self, project: Path) -> None:
+    def test_one_testcase_per_file_and_one_failure_per_failing_file(self, project: Path) -> None:
         root = ET.fromstring(run(project, "junit"))
         assert root.tag == "testsuites"
         [suite] = root.findall("testsuite")
@@ -333,23 +383,29 @@ class TestJunit:
             "déploy, v2/50% web.json",
         ]
         failures = {case.get("name"): case.findall("failure") for case in cases}
+        # With --fail-on error (the default), a file with only a warning passes; its finding is in its output.
         assert {name: len(found) for name, found in failures.items()} == {
-            "broken.json": 2,
+            "broken.json": 1,
             "clean.json": 0,
             "déploy, v2/50% web.json": 1,
-            ".taskdeflint.toml": 1,
+            ".taskdeflint.toml": 0,
         }
+        [config_case] = [case for case in cases if case.get("name") == ".taskdeflint.toml"]
+        assert (config_case.findtext("system-out") or "").startswith(".taskdeflint.toml:2:1: warning TDL901 ")
         assert suite.get("tests") == root.get("tests") == "4"
-        assert suite.get("failures") == root.get("failures") == "3"
-        first = failures["broken.json"][0]
+        assert suite.get("failures") == root.get("failures") == "2"
+        [first] = failures["broken.json"]
         assert first.get("type") == "TDL003 schema-violation"
         assert first.get("message") == (
-            'TDL003 Container "web": unknown member "enviroment" (did you mean "environment"?)'
-        )
-        assert first.text == (
-            'broken.json:3:82: error TDL003 Container "web": unknown member "enviroment" (did you mean '
+            '1 error, 1 warning; first: TDL003 Container "web": unknown member "enviroment" (did you mean '
             '"environment"?)'
         )
+        assert (first.text or "").splitlines() == [
+            'broken.json:3:82: error TDL003 Container "web": unknown member "enviroment" (did you mean '
+            '"environment"?)',
+            'broken.json:4:3: warning TDL002 Duplicate key "family" (first given at line 2, column 3); JSON parsers '
+            "keep only the last value",
+        ]
 
     def test_markup_in_messages_is_escaped(self) -> None:
         text = render("junit", FileResult("<a&b>.json", [finding("<a&b>.json", "say \"<x>\" & 'y'")]))
@@ -357,7 +413,7 @@ class TestJunit:
         [case] = root.iter("testcase")
         assert case.get("name") == "<a&b>.json"
         [failure] = case.findall("failure")
-        assert failure.get("message") == "TDL003 say \"<x>\" & 'y'"
+        assert failure.get("message") == "1 error; first: TDL003 say \"<x>\" & 'y'"
 
     def test_a_clean_run(self, tmp_path: Path) -> None:
         (tmp_path / "clean.json").write_text(CLEAN, encoding="utf-8")
@@ -421,4 +477,10 @@ def test_all_formats_render_the_same_findings(project: Path) -> None:
     github = run(project, "github").splitlines()
     assert len(github) == len(expected)
     junit = ET.fromstring(run(project, "junit"))
-    assert sum(len(case.findall("failure")) for case in junit.iter("testcase")) == len(expected)
+    listed = [
+        line.split(": ", 1)[0]
+        for case in junit.iter("testcase")
+        for element in (*case.findall("failure"), *case.findall("system-out"))
+        for line in (element.text or "").splitlines()
+    ]
+    assert listed == [f"{path}:{line}:{column}" for _, path, line, column in expected]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from taskdeflint.catalogue import Catalogue
 from taskdeflint.engine import FileResult
-from taskdeflint.findings import Finding
+from taskdeflint.findings import Finding, Severity
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -31,12 +31,16 @@ def escape_controls(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """Everything a format may show: every file linted (clean ones too) and the rules in force."""
+    """Everything a format may show: every file linted (clean ones too, and only the findings at or above
+    the display threshold), the rules in force, the severity that fails the run (None: `--fail-on never`)
+    and how many findings the threshold hid."""
 
     results: list[FileResult]
     catalogue: Catalogue
     color: bool = False
     quiet: bool = False
+    fail_on: Severity | None = Severity.ERROR
+    hidden: int = 0
 
     @property
     def findings(self) -> list[Finding]:

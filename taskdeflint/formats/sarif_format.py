@@ -1,13 +1,15 @@
-"""SARIF 2.1.0 for code scanning, with the catalogue's metadata and help for every rule."""
+"""SARIF 2.1.0 for code scanning: the results, and the metadata and help of the rules they name."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 from urllib.parse import quote
 
-from taskdeflint import __version__
+from taskdeflint import REPOSITORY_URL, __version__
 from taskdeflint.catalogue import Rule
+from taskdeflint.explain import anchor
 from taskdeflint.findings import Severity
 from taskdeflint.formats import Report
 
@@ -17,7 +19,7 @@ _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: 
 
 def _rule(rule: Rule) -> dict[str, Any]:
     help_text = f"{rule.summary}\n\n{rule.docs}\n\nSource: {rule.source}"
-    return {
+    described: dict[str, Any] = {
         "id": rule.id,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
@@ -26,6 +28,25 @@ def _rule(rule: Rule) -> dict[str, Any]:
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
         "properties": {"source": rule.source},
     }
+    if uri := help_uri(rule):
+        described["helpUri"] = uri
+    return described
+
+
+def help_uri(rule: Rule) -> str:
+    """The rule's section of docs/rules.md in the repository, at this version's tag. Rules of your own
+    (not `TDL`) are not there; theirs is the help text alone."""
+    if not rule.id.startswith("TDL"):
+        return ""
+    return f"{REPOSITORY_URL}/blob/v{__version__}/docs/rules.md#{anchor(rule)}"
+
+
+def fingerprint(rule: str, path: str, pointer: str, occurrence: int) -> str:
+    """What identifies a finding across runs: its rule, file and JSON Pointer, never its line, so that an
+    edit above it does not make code scanning see a new alert. The n-th finding with the same three gets
+    `:n`."""
+    digest = hashlib.sha256(f"{rule}\0{path}\0{pointer}".encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{digest[:32]}:{occurrence}"
 
 
 def _uri(path: str) -> str:
@@ -38,10 +59,14 @@ def _uri(path: str) -> str:
 
 
 def render(report: Report) -> str:
-    rules = list(report.catalogue.rules)
+    named = {f.rule for f in report.findings}
+    rules = [rule for rule in report.catalogue.rules if rule.id in named]
     index = {rule.id: i for i, rule in enumerate(rules)}
     results = []
+    seen: dict[tuple[str, str, str], int] = {}
     for f in report.findings:
+        key = (f.rule, f.path, f.pointer)
+        seen[key] = seen.get(key, 0) + 1
         result: dict[str, Any] = {
             "ruleId": f.rule,
             "level": _LEVELS[f.severity],
@@ -60,7 +85,7 @@ def render(report: Report) -> str:
                     "logicalLocations": [{"fullyQualifiedName": f.pointer or "/", "kind": "member"}],
                 }
             ],
-            "partialFingerprints": {"taskdeflint/v1": f"{f.rule}:{f.path}:{f.pointer}"},
+            "partialFingerprints": {"taskdeflint/v2": fingerprint(*key, seen[key])},
             "properties": {"pointer": f.pointer},
         }
         if f.rule in index:

@@ -14,10 +14,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary(report: Report) -> str:
+    # Findings below the display threshold are counted, so that hiding them is never a surprise.
+    hidden = f"; {report.hidden} more not shown (--show info)" if report.hidden else ""
     findings = report.findings
     files = len(report.results)
     if not findings:
-        return f"No problems found in {_plural(files, 'file')}."
+        return f"No problems found in {_plural(files, 'file')}{hidden}."
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     # "info" is a mass noun: "2 errors, 1 warning, 3 info".
     parts = [
@@ -26,7 +28,7 @@ def summary(report: Report) -> str:
         if counts[s]
     ]
     with_findings = sum(1 for r in report.results if r.findings)
-    return f"Found {', '.join(parts)} in {with_findings} of {_plural(files, 'file')}."
+    return f"Found {', '.join(parts)} in {with_findings} of {_plural(files, 'file')}{hidden}."
 
 
 def render(report: Report) -> str:

@@ -400,7 +400,13 @@ class TestOutput:
     def test_summary_wording(self, project: Path) -> None:
         (project / ".taskdeflint.toml").write_text('[severity]\nTDL003 = "info"\n', encoding="utf-8")
         result = lint(
-            project, "broken.json", "warning.json", "clean.json", select=FOUNDATION_IDS, format="text"
+            project,
+            "broken.json",
+            "warning.json",
+            "clean.json",
+            select=FOUNDATION_IDS,
+            format="text",
+            show=None,
         )
         assert (
             result.stdout.splitlines()[-1]

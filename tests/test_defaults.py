@@ -42,7 +42,7 @@ def rules(result_stdout: str) -> list[str]:
 
 class TestShow:
     def test_info_findings_are_hidden_by_default(self, project: Path) -> None:
-        result = lint(project, "mixed.json", "info.json", select=SELECT)
+        result = lint(project, "mixed.json", "info.json", select=SELECT, show=None)
         assert (result.code, rules(result.stdout)) == (1, ["TDL501", "TDL003"])
 
     @pytest.mark.parametrize(
@@ -54,7 +54,11 @@ class TestShow:
 
     def test_the_config_key_and_the_option_wins(self, project: Path) -> None:
         (project / ".taskdeflint.toml").write_text('show = "info"\n', encoding="utf-8")
-        assert rules(lint(project, "mixed.json", select=SELECT).stdout) == ["TDL501", "TDL502", "TDL003"]
+        assert rules(lint(project, "mixed.json", select=SELECT, show=None).stdout) == [
+            "TDL501",
+            "TDL502",
+            "TDL003",
+        ]
         assert rules(lint(project, "mixed.json", select=SELECT, show="error").stdout) == ["TDL003"]
 
     def test_what_fails_the_run_is_always_shown(self, project: Path) -> None:
@@ -64,21 +68,21 @@ class TestShow:
         assert (result.code, rules(result.stdout)) == (1, ["TDL501", "TDL003"])
 
     def test_a_hidden_finding_never_fails_the_run(self, project: Path) -> None:
-        assert lint(project, "info.json", select=SELECT).code == 0
-        assert lint(project, "info.json", select=SELECT, fail_on="warning").code == 0
+        assert lint(project, "info.json", select=SELECT, show=None).code == 0
+        assert lint(project, "info.json", select=SELECT, fail_on="warning", show=None).code == 0
 
     def test_the_summary_counts_what_is_hidden(self, project: Path) -> None:
-        text = lint(project, "mixed.json", "info.json", select=SELECT, format="text").stdout
+        text = lint(project, "mixed.json", "info.json", select=SELECT, format="text", show=None).stdout
         assert (
             text.splitlines()[-1]
             == "Found 1 error, 1 warning in 1 of 2 files; 2 more not shown (--show info)."
         )
-        text = lint(project, "info.json", select=SELECT, format="text").stdout
+        text = lint(project, "info.json", select=SELECT, format="text", show=None).stdout
         assert text == "No problems found in 1 file; 1 more not shown (--show info).\n"
 
     @pytest.mark.parametrize("output_format", ["github", "sarif", "junit", "text"])
     def test_every_format_follows_the_threshold(self, project: Path, output_format: str) -> None:
-        out = lint(project, "mixed.json", "info.json", select=SELECT, format=output_format).stdout
+        out = lint(project, "mixed.json", "info.json", select=SELECT, format=output_format, show=None).stdout
         assert "TDL501" in out and "TDL003" in out
         assert "TDL502" not in out
         out = lint(project, "mixed.json", select=SELECT, format=output_format, show="info").stdout
@@ -102,6 +106,7 @@ class TestShow:
 class TestJunitVerdict:
     def cases(self, project: Path, **options: object) -> dict[str, tuple[int, int]]:
         """Each test case: (failures, system-out elements)."""
+        options.setdefault("show", None)
         root = ET.fromstring(lint(project, ".", select=SELECT, format="junit", **options).stdout)
         return {
             str(case.get("name")): (len(case.findall("failure")), len(case.findall("system-out")))
@@ -130,7 +135,9 @@ class TestJunitVerdict:
         assert self.cases(project, fail_on="info") == {"info.json": (1, 0), "mixed.json": (1, 0)}
 
     def test_never_fails_a_test_with_fail_on_never(self, project: Path) -> None:
-        root = ET.fromstring(lint(project, ".", select=SELECT, format="junit", fail_on="never").stdout)
+        root = ET.fromstring(
+            lint(project, ".", select=SELECT, format="junit", fail_on="never", show=None).stdout
+        )
         assert root.get("failures") == "0"
         assert self.cases(project, fail_on="never") == {"info.json": (0, 0), "mixed.json": (0, 1)}
 
@@ -151,13 +158,13 @@ class TestNothingToLint:
 
     def test_each_path_must_yield_one(self, project: Path) -> None:
         (project / "empty").mkdir()
-        result = lint(project, "mixed.json", "empty", select=SELECT)
+        result = lint(project, "mixed.json", "empty", select=SELECT, show=None)
         assert result.code == 2
         assert "taskdeflint: error: empty: no task definition found in this folder" in result.stderr
         assert rules(result.stdout) == ["TDL501", "TDL003"]  # the rest is still reported
 
     def test_a_file_found_by_two_paths_counts_for_both(self, project: Path) -> None:
-        assert lint(project, ".", "mixed.json", select=SELECT).code == 1
+        assert lint(project, ".", "mixed.json", select=SELECT, show=None).code == 1
 
     def test_the_working_folder(self, tmp_path: Path) -> None:
         result = lint(tmp_path)
@@ -170,7 +177,7 @@ class TestNothingToLint:
         (project / ".taskdeflint.toml").write_text(
             'include = ["*.json", "deploy/*.json"]\n', encoding="utf-8"
         )
-        result = lint(project, select=SELECT)
+        result = lint(project, select=SELECT, show=None)
         assert result.code == 2
         assert result.stderr.startswith(
             f"taskdeflint: error: {project / '.taskdeflint.toml'}: include 'deploy/*.json': matches no task "

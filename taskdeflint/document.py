@@ -367,6 +367,11 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name
         loaded.targets = embedded
         return loaded
     targets = find_targets(loaded.document)
+    if not explicit and isinstance(loaded.document, list) and isinstance(targets, list):
+        from taskdeflint.containerlist import looks_like_container_list
+
+        if not looks_like_container_list(loaded.document):
+            return None  # objects with `name` and `image`, but not container definitions
     if isinstance(targets, str | tuple):
         if not explicit:
             return None
@@ -391,16 +396,15 @@ def looks_like_task_definition(data: bytes) -> bool:
     A task definition saved as UTF-16 or with a byte order mark is still found, so that its encoding is
     reported rather than the file skipped.
     """
-    head = data[:65536]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = head.decode("utf-16", errors="replace").encode("utf-8")
-    head = head.removeprefix(b"\xef\xbb\xbf")
+    # The whole file is searched: a marker may come after any amount of pretty-printed JSON (a large
+    # container list has its first "image" far from the start), and a search of the bytes is still cheap.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.decode("utf-16", errors="replace").encode("utf-8")
+    data = data.removeprefix(b"\xef\xbb\xbf")
     return (
-        b'"containerDefinitions"' in head
-        or b'"taskDefinition"' in head
-        or (head.lstrip()[:1] == b"[" and b'"image"' in head)
-        # A CloudFormation template (JSON or YAML) or a Terraform plan or state may hold its task
-        # definitions anywhere in a large file; a search of the bytes is still cheap.
+        b"containerDefinitions" in data  # JSON, or YAML without the quotes
+        or b"taskDefinition" in data
+        or (data.lstrip()[:1] == b"[" and b'"image"' in data)
         or b"AWS::ECS::TaskDefinition" in data
-        or (b'"format_version"' in head and b'"aws_ecs_task_definition"' in data)
+        or (b"format_version" in data and b"aws_ecs_task_definition" in data)
     )

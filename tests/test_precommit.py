@@ -7,6 +7,7 @@ installed once per module (into a temporary PRE_COMMIT_HOME) from the package in
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -53,8 +54,9 @@ def test_manifest_declares_the_lint_hook_and_a_manual_build_plan_hook() -> None:
     found = hooks()
     assert set(found) == {"taskdeflint", "taskdeflint-build-plan"}
     lint = found["taskdeflint"]
-    assert lint["entry"] == "taskdeflint lint" and lint["language"] == "python"
-    assert lint["types"] == ["json"] and "stages" not in lint
+    assert lint["entry"] == "taskdeflint lint --pre-commit" and lint["language"] == "python"
+    assert lint["types_or"] == ["json", "yaml"] and "stages" not in lint
+    assert "files" not in lint and "exclude" not in lint  # content decides, not names
     plan = found["taskdeflint-build-plan"]
     assert plan["entry"] == "taskdeflint build --dry-run --push"
     assert plan["stages"] == ["manual"]
@@ -67,40 +69,24 @@ def test_manifest_declares_the_lint_hook_and_a_manual_build_plan_hook() -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "linted"),
+    ("path", "passed"),
     [
         ("taskdef.json", True),
-        ("deploy/taskdef.json", True),
-        ("services/web/taskdef-prod.json", True),
-        ("task-definition.json", True),
-        ("task-definition-web.json", True),
-        ("deploy/web-task-definition.json", True),
-        ("web.taskdef.json", True),
-        ("TaskDefinition.json", True),
-        ("taskdefinition.json", True),
         ("ecs/web.json", True),
-        ("infra/ecs/prod/web.json", True),
-        ("task-definitions/web.json", True),
-        ("deploy/task-definitions/web.json", True),
-        ("taskdefs/web.json", True),
-        ("package.json", False),
-        ("frontend/package.json", False),
-        ("package-lock.json", False),
-        ("tsconfig.json", False),
-        ("web/tsconfig.build.json", False),
-        ("ecs/package.json", False),
-        ("task-definitions/tsconfig.json", False),
-        ("deploy/web.json", False),
-        ("my-ecs/web.json", False),
-        ("taskdef.yaml", False),
+        ("deploy/api.yaml", True),
+        ("infra/stack.yml", True),
+        ("cdk.out/App.template.json", True),
+        ("package.json", True),  # passed, and skipped by taskdeflint: it holds no task definition
+        ("infra/stack.template", False),  # see docs/ci.md for widening the hook to these
         ("ecs/web.json.bak", False),
-        (".vscode/settings.json", False),
+        ("main.tf", False),
     ],
 )
-def test_default_files_pattern(path: str, linted: bool) -> None:
-    """pre-commit matches `files` and `exclude` with re.search on the repository-relative path."""
-    hook = hooks()["taskdeflint"]
-    assert bool(re.search(hook["files"], path) and not re.search(hook["exclude"], path)) is linted
+def test_the_files_pre_commit_passes(path: str, passed: bool) -> None:
+    """pre-commit passes a file whose `identify` tags include one of `types_or`."""
+    from identify.identify import tags_from_filename
+
+    assert bool(tags_from_filename(path) & set(hooks()["taskdeflint"]["types_or"])) is passed
 
 
 # -- a real pre-commit (slow: installs the hook environment) --------------------------------------------
@@ -164,8 +150,47 @@ def test_validate_manifest_and_config(
     assert config.returncode == 0, output(config)
 
 
+YAML_BAD = """family: api
+containerDefinitions:
+  - name: api
+    image: nginx:1.27
+    memory: 512
+    enviroment: []
+"""
+STACK_BAD = """AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Task:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      ContainerDefinitions:
+        - Name: web
+          Image: !Sub "${AWS::AccountId}.dkr.ecr.eu-west-1.amazonaws.com/web:1.0"
+          Memory: 512
+          Privileged: yes
+          Enviroment: []
+"""
+# What pre-commit hands over, and taskdeflint must skip without a word.
+UNRELATED = {
+    "ecs/settings.json": '{"replicas": 2, "region": "eu-west-1"}\n',
+    "package.json": '{"name": "web", "private": true}\n',
+    "tsconfig.json": '{"compilerOptions": {"strict": true}}\n',
+    ".vscode/settings.json": '{"editor.tabSize": 2}\n',
+    "fixtures/products.json": '[{"name": "Chair", "image": "chair.png", "price": 30}]\n',
+    "docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n",
+    ".github/workflows/ci.yml": "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: []\n",
+}
+
+
+def hook_report(out: str) -> tuple[set[str], set[str], list[str]]:
+    """(linted count lines summed into files, skipped files, finding lines) over every batch pre-commit ran."""
+    skipped = set(re.findall(r"^taskdeflint: skipped (\S+): not a task definition$", out, re.MULTILINE))
+    linted = sum(int(n) for n in re.findall(r"^taskdeflint: linted (\d+) files?$", out, re.MULTILINE))
+    findings = re.findall(r"^(\S+:\d+:\d+: (?:error|warning) TDL\d+)", out, re.MULTILINE)
+    return {str(linted)}, skipped, sorted(findings)
+
+
 @pytest.mark.slow
-def test_hook_passes_a_good_project_and_fails_a_bad_file(
+def test_hook_lints_exactly_the_task_definitions_among_json_and_yaml(
     tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
 ) -> None:
     root = project(
@@ -173,29 +198,31 @@ def test_hook_passes_a_good_project_and_fails_a_bad_file(
         hook_repo,
         {
             "deploy/taskdef.json": GOOD,
-            "infra/ecs/web.json": GOOD,
-            # JSON that is no task definition: linted by name, each would be an error (TDL004).
-            "package.json": '{"name": "web", "private": true}\n',
-            "tsconfig.json": '{"compilerOptions": {"strict": true}}\n',
-            "deploy/settings.json": '{"replicas": 2}\n',
+            "terraform/containers.json": json.dumps(json.loads(GOOD)["containerDefinitions"], indent=2),
+            **UNRELATED,
         },
+        hook="        args: [--verbose, --show, error]\n",
     )
     good = pre_commit("run", "--all-files", "--verbose", cwd=root, home=pre_commit_home)
     assert good.returncode == 0, output(good)
     assert re.search(r"^taskdeflint\.+Passed$", good.stdout, re.MULTILINE), good.stdout
-    # Exactly the two task definitions were handed to the linter, and the build plan did not run.
-    assert "in 2 of 2 files." in good.stdout, good.stdout
+    assert hook_report(good.stdout) == ({"2"}, {*UNRELATED, ".pre-commit-config.yaml"}, []), good.stdout
     assert "taskdeflint build plan" not in good.stdout
 
-    (root / "task-definitions").mkdir()
-    (root / "task-definitions/api.json").write_text(BAD, encoding="utf-8")
+    for name, text in {"deploy/api.yaml": YAML_BAD, "infra/stack.yaml": STACK_BAD}.items():
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
     git("add", "--all", cwd=root)
     bad = pre_commit("run", "--all-files", cwd=root, home=pre_commit_home)
     assert bad.returncode == 1, output(bad)
     assert re.search(r"^taskdeflint\.+Failed$", bad.stdout, re.MULTILINE), bad.stdout
     assert "- exit code: 1" in bad.stdout
-    assert f"task-definitions/api.json:3:3: {BAD_LINE}" in bad.stdout
-    assert "Found 1 error" in bad.stdout
+    linted, skipped, findings = hook_report(bad.stdout)
+    assert (linted, skipped) == ({"4"}, {*UNRELATED, ".pre-commit-config.yaml"}), bad.stdout
+    assert findings == [
+        "deploy/api.yaml:6:5: error TDL003",
+        "infra/stack.yaml:11:11: error TDL003",
+    ], bad.stdout
 
     # try-repo, as a user tries a hook before adding it to their config.
     tried = pre_commit(
@@ -203,7 +230,7 @@ def test_hook_passes_a_good_project_and_fails_a_bad_file(
         cwd=root, home=pre_commit_home,
     )  # fmt: skip
     assert tried.returncode == 1, output(tried)
-    assert f"task-definitions/api.json:3:3: {BAD_LINE}" in tried.stdout
+    assert "deploy/api.yaml:6:5: error TDL003" in tried.stdout
 
 
 @pytest.mark.slow

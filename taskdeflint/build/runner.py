@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -248,6 +249,8 @@ class _Run:
                     tags.append(commit)
                 else:
                     plan.notes.append(f"no git tag: {commit} has uncommitted changes in the context")
+            elif shutil.which("git") is None:
+                plan.notes.append("no git tag: git is not installed")
             for tag in (*service.tags, *self.settings.tags):
                 if tag not in tags and tag != plan.inputs.content_tag:
                     tags.append(tag)

@@ -397,31 +397,18 @@ class TestOutput:
         assert "taskdeflint: linted 4 files" in completed.stderr.splitlines()
         assert "data.json:1:54: error TDL001" in completed.stdout
 
-    def test_summary_wording(self, project: Path) -> None:
+    @pytest.mark.parametrize(
+        ("show", "summary"),
+        [
+            (None, "Found 2 warnings in 2 of 3 files; 1 more not shown (--show info)."),
+            ("info", "Found 2 warnings, 1 info in 2 of 3 files."),
+        ],
+    )
+    def test_summary_wording(self, project: Path, show: str | None, summary: str) -> None:
         (project / ".taskdeflint.toml").write_text('[severity]\nTDL003 = "info"\n', encoding="utf-8")
-        result = lint(
-            project,
-            "broken.json",
-            "warning.json",
-            "clean.json",
-            select=FOUNDATION_IDS,
-            format="text",
-            show=None,
-        )
-        assert (
-            result.stdout.splitlines()[-1]
-            == "Found 2 warnings in 2 of 3 files; 1 more not shown (--show info)."
-        )
-        result = lint(
-            project,
-            "broken.json",
-            "warning.json",
-            "clean.json",
-            select=FOUNDATION_IDS,
-            format="text",
-            show="info",
-        )
-        assert result.stdout.splitlines()[-1] == "Found 2 warnings, 1 info in 2 of 3 files."
+        names = ("broken.json", "warning.json", "clean.json")
+        result = lint(project, *names, select=FOUNDATION_IDS, format="text", show=show)
+        assert result.stdout.splitlines()[-1] == summary
 
 
 class TestColor:

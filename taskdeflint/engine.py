@@ -62,6 +62,8 @@ class FileResult:
     findings: list[Finding]
     used_suppressions: set[int] = field(default_factory=set)
     match_path: str = ""
+    # Read and parsed, but it holds no task definition (TDL004, reported or not).
+    no_task_definition: bool = False
 
 
 @cache
@@ -151,6 +153,7 @@ class Linter:
         )
         suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(where, s.files)]
         result = FileResult(path, [], match_path=where)
+        result.no_task_definition = any(raw.rule == doc.NOT_A_TASK_DEFINITION for raw in loaded.raws)
         seen: set[tuple[str, str, int | None, str]] = set()
         for raw in self.raw_findings(loaded):
             if not self.policy.selected(raw.rule) or matches(raw.rule, ignored):

@@ -320,7 +320,8 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             if settings.verbose:
                 print(f"taskdeflint: skipped {source.display}: not a task definition", file=stderr)
             continue
-        yielded.update(dict.fromkeys(source.origins, True))
+        if not result.no_task_definition:
+            yielded.update(dict.fromkeys(source.origins, True))
         results.append(result)
     linted = len(results)
 

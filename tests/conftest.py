@@ -41,9 +41,11 @@ def rule_findings(result: Result, rule: str) -> list[dict[str, Any]]:
 
 def lint(cwd: Path, *paths: str, **options: Any) -> Result:
     """Run `taskdeflint lint` in-process with JSON output (unless another format is asked for), showing every
-    finding, info included (unless another `show` is asked for; `show=None` is the command's default)."""
+    finding, info included (unless another `show` is asked for; `show=None` is the command's default), and
+    allowing a path with no task definition (tests of that ask for `allow_empty=False`)."""
     options.setdefault("format", "json")
     options.setdefault("show", "info")
+    options.setdefault("allow_empty", True)
     out, err = io.StringIO(), io.StringIO()
     code = run(LintSettings(paths=paths, cwd=cwd, **options), stdout=out, stderr=err)
     return Result(code, out.getvalue(), err.getvalue())

@@ -146,7 +146,7 @@ class TestNothingToLint:
     def test_a_folder_without_task_definitions_is_exit_2(self, tmp_path: Path) -> None:
         (tmp_path / "deploy").mkdir()
         (tmp_path / "deploy/settings.json").write_text('{"replicas": 2}', encoding="utf-8")
-        result = lint(tmp_path, "deploy")
+        result = lint(tmp_path, "deploy", allow_empty=False)
         assert result.code == 2
         assert result.stderr == (
             "taskdeflint: error: deploy: no task definition found in this folder; pass --allow-empty (or set "
@@ -154,20 +154,20 @@ class TestNothingToLint:
         )
         assert lint(tmp_path, "deploy", allow_empty=True).code == 0
         (tmp_path / ".taskdeflint.toml").write_text("allow-empty = true\n", encoding="utf-8")
-        assert lint(tmp_path, "deploy").code == 0
+        assert lint(tmp_path, "deploy", allow_empty=False).code == 0
 
     def test_each_path_must_yield_one(self, project: Path) -> None:
         (project / "empty").mkdir()
-        result = lint(project, "mixed.json", "empty", select=SELECT, show=None)
+        result = lint(project, "mixed.json", "empty", select=SELECT, show=None, allow_empty=False)
         assert result.code == 2
         assert "taskdeflint: error: empty: no task definition found in this folder" in result.stderr
         assert rules(result.stdout) == ["TDL501", "TDL003"]  # the rest is still reported
 
     def test_a_file_found_by_two_paths_counts_for_both(self, project: Path) -> None:
-        assert lint(project, ".", "mixed.json", select=SELECT, show=None).code == 1
+        assert lint(project, ".", "mixed.json", select=SELECT, show=None, allow_empty=False).code == 1
 
     def test_the_working_folder(self, tmp_path: Path) -> None:
-        result = lint(tmp_path)
+        result = lint(tmp_path, allow_empty=False)
         assert result.code == 2
         assert result.stderr.startswith(
             "taskdeflint: error: .: no task definition found in the working folder"
@@ -177,7 +177,7 @@ class TestNothingToLint:
         (project / ".taskdeflint.toml").write_text(
             'include = ["*.json", "deploy/*.json"]\n', encoding="utf-8"
         )
-        result = lint(project, select=SELECT, show=None)
+        result = lint(project, select=SELECT, show=None, allow_empty=False)
         assert result.code == 2
         assert result.stderr.startswith(
             f"taskdeflint: error: {project / '.taskdeflint.toml'}: include 'deploy/*.json': matches no task "
@@ -189,19 +189,48 @@ class TestNothingToLint:
         (project / ".taskdeflint.toml").write_text(
             'include = ["*.json"]\nexclude = ["mixed.json"]\n', encoding="utf-8"
         )
-        result = lint(project, select=SELECT, show="info")
+        result = lint(project, select=SELECT, show="info", allow_empty=False)
         assert (result.code, {f["path"] for f in json.loads(result.stdout)}) == (0, {"info.json"})
 
     def test_pre_commit_mode_skips_files_that_hold_no_task_definition(self, project: Path) -> None:
         (project / "settings.json").write_text('{"replicas": 2}', encoding="utf-8")
         (project / "package.json").write_text('{"name": "web"}', encoding="utf-8")
-        result = lint(project, "settings.json", "mixed.json", "package.json", select=SELECT, pre_commit=True)
+        result = lint(
+            project,
+            "settings.json",
+            "mixed.json",
+            "package.json",
+            select=SELECT,
+            pre_commit=True,
+            allow_empty=False,
+        )
         assert (result.code, result.stderr) == (1, "")
         assert {f["path"] for f in json.loads(result.stdout)} == {"mixed.json"}
-        result = lint(project, "settings.json", "package.json", pre_commit=True)
+        result = lint(project, "settings.json", "package.json", pre_commit=True, allow_empty=False)
         assert (result.code, result.stdout, result.stderr) == (0, "[]\n", "")
-        # Named without it, such a file is reported (TDL004).
-        assert rules(lint(project, "settings.json").stdout) == ["TDL004"]
+        # Named without it, such a file is reported (TDL004), and the run is no pass.
+        result = lint(project, "settings.json", allow_empty=False)
+        assert (result.code, rules(result.stdout)) == (2, ["TDL004"])
+        assert result.stderr.startswith(
+            "taskdeflint: error: settings.json: no task definition; pass --allow-empty"
+        )
+
+    def test_a_named_file_or_glob_of_files_that_hold_none(self, project: Path) -> None:
+        (project / "settings.json").write_text('{"replicas": 2}', encoding="utf-8")
+        result = lint(project, "settings.json", "mixed.json", select=SELECT, allow_empty=False)
+        assert result.code == 2
+        assert result.stderr.startswith("taskdeflint: error: settings.json: no task definition;")
+        # With --allow-empty, the file is still reported, as a finding.
+        result = lint(project, "settings.json", select=("TDL004",), allow_empty=True)
+        assert (result.code, result.stderr, rules(result.stdout)) == (1, "", ["TDL004"])
+        (project / ".taskdeflint.toml").write_text('include = ["settings*.json"]\n', encoding="utf-8")
+        result = lint(project, select=SELECT, allow_empty=False)
+        assert result.code == 2
+        assert "include 'settings*.json': matches no task definition" in result.stderr
+        # A named file that is broken JSON is a finding, not an empty lint.
+        (project / "broken.json").write_text('{"family": "web",', encoding="utf-8")
+        result = lint(project, "broken.json", select=("TDL001",), allow_empty=False)
+        assert (result.code, rules(result.stdout)) == (1, ["TDL001"])
 
 
 class TestRuleCommands:

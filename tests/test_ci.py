@@ -603,3 +603,23 @@ def test_the_repository_is_named_in_one_place() -> None:
         named += [(path.name, m) for m in re.findall(r"github\.com/([\w.-]+/taskdeflint)\b", text)]
         named += [(path.name, m) for m in re.findall(r"uses: ([\w.-]+/taskdeflint)@", text)]
     assert named and {m for _, m in named} == {owner_name}, named
+
+
+def test_the_environment_is_restored_before_and_saved_right_after_the_install() -> None:
+    steps = action()["runs"]["steps"]
+    uses = [(s.get("uses", "run").split("@")[0], s.get("id")) for s in steps]
+    assert uses[:6] == [
+        ("actions/setup-python", "python"),
+        ("run", "environment"),
+        ("actions/cache/restore", "cache"),
+        ("run", "install"),
+        ("actions/cache/save", None),
+        ("run", None),  # the build
+    ]
+    restore, save = steps[2], steps[4]
+    assert restore["with"] == save["with"]
+    assert "taskdeflint-venv" in restore["with"]["path"]
+    assert save["if"] == "steps.cache.outputs.cache-hit != 'true'"
+    lint = steps[-1]
+    assert lint["id"] == "lint" and "steps.install.outcome == 'success'" in lint["if"]
+    assert set(action()["outputs"]) == {"findings", "sarif"}

@@ -270,3 +270,22 @@ def test_build_plan_hook_in_the_manual_stage(
     assert re.search(r"^taskdeflint build plan\.+Passed$", result.stdout, re.MULTILINE), result.stdout
     assert re.search(rf"^web  build and push  {re.escape(repository)}  tags: {sha}, content-[0-9a-f]{{20}}$",
                      result.stdout, re.MULTILINE), result.stdout  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_hook_can_be_widened_to_template_files(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """docs/ci.md: `types_or: [file]` and `files` add CloudFormation's `*.template` files."""
+    root = project(
+        tmp_path / "p",
+        hook_repo,
+        {"infra/stack.template": STACK_BAD, "deploy/api.yaml": YAML_BAD, "notes.txt": "not linted\n"},
+        hook="        types_or: [file]\n        files: \\.(json|ya?ml|template)$\n        args: [--show, error]\n",
+    )
+    result = pre_commit("run", "--all-files", cwd=root, home=pre_commit_home)
+    assert result.returncode == 1, output(result)
+    assert hook_report(result.stdout)[2] == [
+        "deploy/api.yaml:6:5: error TDL003",
+        "infra/stack.template:11:11: error TDL003",
+    ], result.stdout

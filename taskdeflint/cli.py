@@ -273,7 +273,7 @@ def build_command(
             err=True,
         )
         sys.exit(2)
-    from taskdeflint.build.runner import BuildSettings, run
+    from taskdeflint.builder.runner import BuildSettings, run
 
     settings = BuildSettings(
         services=services,

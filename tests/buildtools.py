@@ -169,7 +169,7 @@ class Project:
 
     def build(self, *services: str, **options: Any) -> Result:
         """`taskdeflint build` in-process, with plain progress."""
-        from taskdeflint.build.runner import BuildSettings, run
+        from taskdeflint.builder.runner import BuildSettings, run
 
         options.setdefault("progress", "plain")
         out, err = io.StringIO(), io.StringIO()

@@ -1423,7 +1423,7 @@ def test_rendering_changes_only_the_image_and_keeps_every_other_member(
     survive rendering; only the pinned container's image changes, and the result is UTF-8 that parses."""
     import tempfile
 
-    from taskdeflint.build.render import load_task_definition, render
+    from taskdeflint.builder.render import load_task_definition, render
 
     for container in document["containerDefinitions"]:
         extra = data.draw(st.dictionaries(EXTRA_KEYS, ANY_JSON, max_size=2))

@@ -280,7 +280,7 @@ def test_no_build_output_holds_a_build_argument_or_a_registry_credential(
 
 
 def test_masking_build_arguments_in_what_the_builder_prints() -> None:
-    from taskdeflint.build.runner import mask
+    from taskdeflint.builder.runner import mask
 
     class Service:
         build_args = (("TOKEN", "s3cr3t-value"), ("MODE", "ci"), ("LONGER", "s3cr3t-value-and-more"))

@@ -25,14 +25,14 @@ from types import FrameType
 from typing import Any, TextIO
 
 from taskdeflint.atomic import write_text
-from taskdeflint.build import context as build_context
-from taskdeflint.build import dockersdk
-from taskdeflint.build.auth import CredentialSource
-from taskdeflint.build.display import Display, choose
-from taskdeflint.build.manifest import ManifestError, Service, load_services
-from taskdeflint.build.references import check_tag, in_cidrs, is_loopback
-from taskdeflint.build.registry import RegistryClient, RegistryError
-from taskdeflint.build.render import TaskDefinitionError, load_task_definition, render
+from taskdeflint.builder import context as build_context
+from taskdeflint.builder import dockersdk
+from taskdeflint.builder.auth import CredentialSource
+from taskdeflint.builder.display import Display, choose
+from taskdeflint.builder.manifest import ManifestError, Service, load_services
+from taskdeflint.builder.references import check_tag, in_cidrs, is_loopback
+from taskdeflint.builder.registry import RegistryClient, RegistryError
+from taskdeflint.builder.render import TaskDefinitionError, load_task_definition, render
 from taskdeflint.config import Config, ConfigError, discover
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskdeflint.build.references import Repository, check_tag, parse_repository
-from taskdeflint.build.render import TaskDefinitionError, TaskDefinitionFile, load_task_definition
+from taskdeflint.builder.references import Repository, check_tag, parse_repository
+from taskdeflint.builder.render import TaskDefinitionError, TaskDefinitionFile, load_task_definition
 from taskdeflint.config import Config
 
 KEYS = (

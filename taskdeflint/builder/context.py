@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from taskdeflint.build import dockersdk
-from taskdeflint.build.manifest import Service
+from taskdeflint.builder import dockersdk
+from taskdeflint.builder.manifest import Service
 
 HASH_VERSION = "taskdeflint-content-1"
 CONTENT_TAG_PREFIX = "content-"

@@ -236,6 +236,20 @@ def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
     show_default=True,
     help="Build output: a live display (tty) or prefixed lines (plain). auto: plain in CI or when piped.",
 )
+@click.option(
+    "--builder",
+    type=click.Choice(("buildkit", "legacy")),
+    default=None,
+    help="buildkit (the default): build through the Docker CLI. legacy: the engine's old builder, without "
+    "RUN --mount, heredocs, secrets or platforms.",
+)
+@click.option(
+    "--docker",
+    "docker_cli",
+    metavar="PATH",
+    help="The Docker CLI to build with (default: TASKDEFLINT_DOCKER, else the first of docker on PATH, "
+    "/usr/bin/docker, /usr/local/bin/docker that can build with BuildKit).",
+)
 def build_command(
     services: tuple[str, ...],
     push: bool,
@@ -248,6 +262,8 @@ def build_command(
     keep_going: bool,
     config: Path | None,
     progress: str,
+    builder: str | None,
+    docker_cli: str | None,
 ) -> None:
     """Build the images of the services manifest (all, or SERVICES), push them, and pin them.
 
@@ -287,5 +303,7 @@ def build_command(
         keep_going=keep_going,
         config=config,
         progress=progress,
+        builder=builder,
+        docker=docker_cli,
     )
     sys.exit(run(settings))

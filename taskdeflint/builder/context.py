@@ -2,14 +2,18 @@
 
 The content hash covers exactly what the engine is given: the Dockerfile, every path of the context that
 docker's own `.dockerignore` rules let through (its kind, permission bits, and its bytes or link target),
-the build arguments, the target stage and the platform. It does not depend on file order, timestamps or
+the build arguments, the target stage, the platform (or the list of platforms), the ids of the build secrets
+and SSH agents (never their values), the network of RUN steps, and the digest each external base image
+(`FROM`) resolves to, so that a moved base tag rebuilds. It does not depend on file order, timestamps or
 owners, so it is the same on every machine that has the same files. The archive is made from the same
 list of paths the hash was computed from.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import shutil
 import stat
 import subprocess
 import tempfile
@@ -20,7 +24,7 @@ from typing import IO
 from taskdeflint.builder import dockersdk
 from taskdeflint.builder.manifest import Service
 
-HASH_VERSION = "taskdeflint-content-1"
+HASH_VERSION = "taskdeflint-content-2"
 CONTENT_TAG_PREFIX = "content-"
 _CONTENT_TAG_HEX = 20  # 80 bits
 
@@ -65,8 +69,9 @@ def _entry(root: Path, relative: str) -> str:
     return f"other {relative!r} {mode:o} {stat.S_IFMT(info.st_mode):o}"
 
 
-def inputs(service: Service) -> BuildInputs:
-    """The build inputs of `service` and their hash. Raises `ContextError` for an unreadable context."""
+def inputs(service: Service, bases: tuple[tuple[str, str], ...] = ()) -> BuildInputs:
+    """The build inputs of `service` and their hash, with `bases` the (image, digest) of each external
+    base image. Raises `ContextError` for an unreadable context."""
     root = service.context
     dockerfile_path = service.dockerfile_path
     try:
@@ -92,9 +97,20 @@ def inputs(service: Service) -> BuildInputs:
         shown = dockerfile if inside else "<outside>"
         line(f"dockerfile {shown!r} {hashlib.sha256(dockerfile_text).hexdigest()}")
         line(f"target {service.target!r}")
-        line(f"platform {service.platform!r}")
+        if service.platforms:
+            line(f"platforms {list(service.platforms)!r}")
+        else:
+            line(f"platform {service.platform!r}")
         for name, value in service.build_args:
             line(f"arg {name!r} {value!r}")
+        for secret_id, _, _ in service.secrets:
+            line(f"secret {secret_id!r}")
+        for ssh in service.ssh:
+            line(f"ssh {ssh.split('=', 1)[0]!r}")
+        if service.network is not None:
+            line(f"network {service.network!r}")
+        for image, resolved in bases:
+            line(f"base {image!r} {resolved}")
         for relative in files:
             entry = _entry(root, relative)
             if entry:
@@ -110,11 +126,20 @@ def inputs(service: Service) -> BuildInputs:
     return BuildInputs(tuple(files), dockerfile, extra, digest.hexdigest())
 
 
-def archive(service: Service, build: BuildInputs) -> IO[bytes]:
-    """The context archive (an open temporary file, removed when closed)."""
+def archive(service: Service, build: BuildInputs, *, compress: bool = False) -> IO[bytes]:
+    """The context archive (an open temporary file, removed when closed). `compress` gzips it (fast, level
+    1): the Docker CLI tells an archive on stdin from a Dockerfile by its first 512 bytes, which a
+    compressed archive's magic number settles and a tar that starts with a PAX header does not."""
     stream = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
     try:
-        dockersdk.context_archive(service.context, list(build.files), list(build.extra), stream)
+        if compress:
+            with tempfile.TemporaryFile() as plain:
+                dockersdk.context_archive(service.context, list(build.files), list(build.extra), plain)
+                plain.seek(0)
+                with gzip.GzipFile(fileobj=stream, mode="wb", compresslevel=1, mtime=0) as zipped:
+                    shutil.copyfileobj(plain, zipped, 1 << 20)
+        else:
+            dockersdk.context_archive(service.context, list(build.files), list(build.extra), stream)
     except BaseException:
         stream.close()
         raise

@@ -277,13 +277,13 @@ class _Run:
             problem = self._check_service(plan, machine)
             bases = self._bases(service) if problem is None else problem
             if isinstance(bases, str):
-                plan.error = f"{service.name}: {bases}"
+                plan.error = bases
                 plans.append(plan)
                 continue
             try:
                 plan.inputs = build_context.inputs(service, bases)
             except build_context.ContextError as error:
-                plan.error = f"{service.name}: {error}"
+                plan.error = str(error)
                 plans.append(plan)
                 continue
             tags: list[str] = []

@@ -52,6 +52,7 @@ def main() -> None:
     taskdeflint rule TDL003              explain one rule, with examples
     taskdeflint build --push --render-dir rendered
                                          build, push and pin the services' images
+    taskdeflint verify rendered/*.json   check their images are in the registry, for the task's platform
 
     `taskdeflint COMMAND --help` describes each command. Configuration: the nearest .taskdeflint.toml or
     [tool.taskdeflint] in pyproject.toml. Documentation: README.md and docs/ in the source distribution.
@@ -307,3 +308,45 @@ def build_command(
         docker=docker_cli,
     )
     sys.exit(run(settings))
+
+
+@main.command("verify", short_help="Check that the images of task definitions are in their registries.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Findings as path:line:col lines, or a JSON list.",
+)
+@click.option(
+    "--insecure-registry",
+    "insecure",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Speak plain HTTP to this registry (loopback registries always are). Repeatable.",
+)
+def verify_command(files: tuple[Path, ...], output_format: str, insecure: tuple[str, ...]) -> None:
+    """Ask the registries whether every container image of FILES (sidecars included) exists, and is for
+    the task's runtimePlatform (os and CPU architecture; Fargate's default is Linux on X86_64).
+
+    Findings point at each container's image: TDL557 image-not-found and TDL558 image-platform-mismatch
+    are errors (CannotPullContainerError, exec format error), TDL559 image-not-verifiable is a warning (the
+    registry could not be asked). Logins come from the Docker config, as for `taskdeflint build`; Amazon ECR
+    tokens need the ecr extra. Needs the build extra (pip install 'taskdeflint[build]').
+
+    Exit codes: 0 every image is there, 1 an error finding, 2 a file that is not a task definition.
+    """
+    try:
+        import docker  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+    except ImportError as error:
+        click.echo(
+            f"taskdeflint: error: `taskdeflint verify` needs the Docker SDK for registry logins "
+            f"({error.name} is not installed): pip install 'taskdeflint[build]'",
+            err=True,
+        )
+        sys.exit(2)
+    from taskdeflint.builder.verify import VerifySettings, run
+
+    sys.exit(run(VerifySettings(files=files, output_format=output_format, insecure=insecure)))

@@ -130,6 +130,16 @@ class RegistryClient:
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         return media_type, body, digest
 
+    def blob(self, name: str, digest: str) -> bytes:
+        """A blob (an image config), checked against its digest."""
+        url = f"{self.base}/v2/{name}/blobs/{urllib.parse.quote(digest, safe=':')}"
+        status, _, body = self._request("GET", url, f"repository:{name}:pull")
+        if status != 200:
+            raise RegistryError(f"registry {self.host} answered {status} to {self._shown(url)}")
+        if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
+            raise RegistryError(f"registry {self.host}: the blob {digest} does not match its digest")
+        return body
+
     def put_manifest(self, name: str, reference: str, media_type: str, body: bytes) -> str:
         """Store a manifest or index under `reference` (a tag); its digest."""
         url = f"{self.base}/v2/{name}/manifests/{urllib.parse.quote(reference, safe='')}"

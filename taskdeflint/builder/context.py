@@ -11,11 +11,11 @@ list of paths the hash was computed from.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import shutil
+import io
 import stat
 import subprocess
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,18 +126,17 @@ def inputs(service: Service, bases: tuple[tuple[str, str], ...] = ()) -> BuildIn
     return BuildInputs(tuple(files), dockerfile, extra, digest.hexdigest())
 
 
-def archive(service: Service, build: BuildInputs, *, compress: bool = False) -> IO[bytes]:
-    """The context archive (an open temporary file, removed when closed). `compress` gzips it (fast, level
-    1): the Docker CLI tells an archive on stdin from a Dockerfile by its first 512 bytes, which a
-    compressed archive's magic number settles and a tar that starts with a PAX header does not."""
+def archive(service: Service, build: BuildInputs, *, for_cli: bool = False) -> IO[bytes]:
+    """The context archive (an open temporary file, removed when closed).
+
+    `for_cli` makes the archive the Docker CLI reads from stdin. The CLI tells an archive from a
+    Dockerfile by parsing a tar header from the first 512 bytes, which fails when the archive starts with a
+    PAX extended header (what Python writes for a file whose mtime has a fraction): so it is written in
+    GNU format, with whole-second mtimes and a `./` entry first, as `tar -c .` does."""
     stream = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
     try:
-        if compress:
-            with tempfile.TemporaryFile() as plain:
-                dockersdk.context_archive(service.context, list(build.files), list(build.extra), plain)
-                plain.seek(0)
-                with gzip.GzipFile(fileobj=stream, mode="wb", compresslevel=1, mtime=0) as zipped:
-                    shutil.copyfileobj(plain, zipped, 1 << 20)
+        if for_cli:
+            _cli_archive(service.context, build.files, build.extra, stream)
         else:
             dockersdk.context_archive(service.context, list(build.files), list(build.extra), stream)
     except BaseException:
@@ -145,6 +144,35 @@ def archive(service: Service, build: BuildInputs, *, compress: bool = False) -> 
         raise
     stream.seek(0)
     return stream
+
+
+def _cli_archive(
+    root: Path, files: tuple[str, ...], extra: tuple[tuple[str, str], ...], into: IO[bytes]
+) -> None:
+    with tarfile.open(mode="w", fileobj=into, format=tarfile.GNU_FORMAT) as tar:
+        top = tarfile.TarInfo("./")
+        top.type = tarfile.DIRTYPE
+        top.mode = 0o755
+        tar.addfile(top)
+        extra_names = {name for name, _ in extra}
+        for relative in files:
+            if relative in extra_names:
+                continue
+            path = root / relative
+            info = tar.gettarinfo(str(path), arcname=relative)
+            if info is None:  # a socket: docker leaves it out too
+                continue
+            info.mtime = int(info.mtime)
+            if info.isfile():
+                with path.open("rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)
+        for name, text in extra:
+            data = text.encode("utf-8")
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
 
 
 def git_commit(root: Path) -> str | None:

@@ -192,14 +192,6 @@ class _Run:
                 self.insecure = self.engine.insecure_registries()
             except dockersdk.EngineError:
                 self.insecure = ([], [])
-        if not settings.dry_run and any(
-            (settings.builder or s.builder or "buildkit") == "buildkit" for s in services
-        ):
-            try:
-                self.cli = buildkit.find_cli(settings.docker)
-            except buildkit.CLIError as error:
-                print(f"taskdeflint: error: {error}", file=self.stderr)
-                return EXIT_FAILED
         plans = self._plans(services, config)
         if settings.dry_run:
             return self._dry_run(plans)
@@ -316,10 +308,6 @@ class _Run:
         for secret_id, kind, where in service.secrets:
             if kind == "env" and where not in os.environ:
                 return f"secret {secret_id!r}: the environment variable {where} is not set"
-        if plan.builder == "legacy":
-            pass
-        elif self.cli is not None and service.cache_to and not self.cli.supports_cache_to:
-            return f"'cache-to' needs docker buildx, and {self.cli.describe()} has no buildx plugin"
         if machine:
             for platform in service.build_platforms:
                 if platform is not None:
@@ -565,15 +553,31 @@ class _Run:
 
     def _build(self, plan: Plan, platform: str | None, tag: str) -> str:
         """Build one image of `plan` for `platform`, tagged `tag`; its image id."""
+        if plan.builder != "legacy":
+            self._find_cli()  # no CLI: the service fails before "building"
         shown = f" for {platform}" if plan.service.platforms and platform else ""
         self.display.state(plan.service.name, f"building{shown}")
         if plan.builder == "legacy":
             return self._build_legacy(plan, tag)
         return self._build_buildkit(plan, platform, tag)
 
+    def _find_cli(self) -> buildkit.DockerCLI:
+        """The Docker CLI to build with, looked for at the first build (a run with every service up to
+        date needs none)."""
+        with self.lock:
+            if self.cli is None:
+                try:
+                    self.cli = buildkit.find_cli(self.settings.docker)
+                except buildkit.CLIError as error:
+                    raise StepFailed(str(error)) from None
+            return self.cli
+
     def _build_buildkit(self, plan: Plan, platform: str | None, tag: str) -> str:
-        assert self.cli is not None and plan.inputs is not None
+        assert plan.inputs is not None
+        cli = self._find_cli()
         service = plan.service
+        if service.cache_to and not cli.supports_cache_to:
+            raise StepFailed(f"'cache-to' needs docker buildx, and {cli.describe()} has no buildx plugin")
         last: deque[str] = deque(maxlen=20)
         with tempfile.TemporaryDirectory(prefix="taskdeflint-build-") as scratch:
             iidfile = Path(scratch) / "iid"
@@ -591,8 +595,8 @@ class _Run:
                 no_cache=self.settings.no_cache,
                 iidfile=iidfile,
             )
-            with build_context.archive(service, plan.inputs, compress=True) as tarball:
-                build = buildkit.Build(self.cli, request, tarball)
+            with build_context.archive(service, plan.inputs, for_cli=True) as tarball:
+                build = buildkit.Build(cli, request, tarball)
                 with self.lock:
                     self.running.add(build)
                 held: str | None = None  # the last line is shown only once the build succeeded: a
@@ -615,7 +619,7 @@ class _Run:
                 if held is not None and build.returncode == 0:
                     self.display.log(service.name, held)
             if build.returncode != 0:
-                reason = buildkit.error_line(list(last)) or f"{self.cli.path} exited with {build.returncode}"
+                reason = buildkit.error_line(list(last)) or f"{cli.path} exited with {build.returncode}"
                 if "network bridge not found" in reason:
                     reason += (
                         '; the engine has no default bridge (dockerd --bridge=none): set network = "none" '

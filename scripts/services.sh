@@ -410,8 +410,12 @@ main() {
     case $cmd in
     start)
         install_packages
-        setup_emulation
-        fetch_busybox_arm64
+        # Emulation and the arm64 busybox are for the builder's arm64 tests: a machine without them
+        # can still run the rest, except in CI, where the tests must not be left out.
+        if ! (setup_emulation && fetch_busybox_arm64); then
+            [ "${CI:-}" = true ] && die "CI=true: the arm64 build tests need emulation and the arm64 busybox"
+            warn "the arm64 build tests will be skipped"
+        fi
         start_dockerd
         start_registry
         ;;

@@ -186,3 +186,33 @@ def test_no_buildkit_cli_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.
     assert err.getvalue().startswith("taskdeflint: error: api: no Docker CLI that can build with BuildKit (")
     assert err.getvalue().count("\n") == 1
     assert "building" not in out.getvalue()
+
+
+def test_github_actions_folds_each_service_into_one_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    from taskdeflint.builder.display import GroupedDisplay, choose
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    out, err = io.StringIO(), io.StringIO()
+    display = choose("auto", out, err, ["web", "api"], jobs=2)
+    assert isinstance(display, GroupedDisplay)
+    display.state("web", "building")
+    display.log("web", "#1 [1/2] FROM scratch")
+    display.log("api", "::error::not a command")
+    display.state("api", "building")
+    display.state("web", "pushed r@sha256:1", final=True)
+    display.state("api", "failed", final=True)
+    display.failed("api")
+    assert out.getvalue().splitlines() == [
+        "::group::web",
+        "[web] building",
+        "[web] #1 [1/2] FROM scratch",
+        "::endgroup::",
+        "[web] pushed r@sha256:1",
+        "::group::api",
+        "[api] ::error::not a command",
+        "[api] building",
+        "::endgroup::",
+        "[api] failed",
+        "[api] ::error::not a command",  # a failure repeats its last lines outside the fold
+        "[api] building",
+    ]

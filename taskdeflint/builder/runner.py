@@ -15,7 +15,6 @@ errors; 2 a usage, config or manifest error (nothing was built); 130 interrupted
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import signal
@@ -160,6 +159,7 @@ class _Run:
         self.metadata_failed = False
         self.cli: buildkit.DockerCLI | None = None
         self.bridge: bool | None = None
+        self.secret_values: dict[str, frozenset[str]] = {}  # by service, read once per run
         self.running: set[buildkit.Build] = set()  # the CLI builds under way, stopped on Ctrl-C
 
     # -- set-up -------------------------------------------------------------------------------------
@@ -420,13 +420,15 @@ class _Run:
                     self._service(plan, outcome)
                 except (StepFailed, dockersdk.EngineError, RegistryError) as error:
                     outcome.status = "failed"
-                    outcome.error = mask(str(error), plan.service)
+                    outcome.error = self._mask(str(error), plan.service)
                     outcome.digest = None
                 except Interrupted:
                     return
                 except Exception as error:  # a bug: report it as this service's failure, go on with others
                     outcome.status = "failed"
-                    outcome.error = mask(f"internal error: {type(error).__name__}: {error}", plan.service)
+                    outcome.error = self._mask(
+                        f"internal error: {type(error).__name__}: {error}", plan.service
+                    )
                     outcome.digest = None
                 outcome.seconds = time.monotonic() - started
                 if outcome.status == "failed":
@@ -605,7 +607,7 @@ class _Run:
                         if self.abort.is_set():
                             build.kill()
                             raise Interrupted
-                        line = mask(line, service)
+                        line = self._mask(line, service)
                         if not line.strip():
                             continue
                         last.append(line)
@@ -633,6 +635,13 @@ class _Run:
         if not image_id:
             raise StepFailed("build failed: the build wrote no image id")
         return image_id
+
+    def _mask(self, text: str, service: Service) -> str:
+        with self.lock:
+            values = self.secret_values.get(service.name)
+            if values is None:
+                values = self.secret_values[service.name] = secret_values(service)
+        return mask(text, service, values)
 
     def _has_bridge(self) -> bool:
         """RUN steps get the engine's default network, its bridge; an engine without one (dockerd
@@ -671,15 +680,15 @@ class _Run:
                     *lines, pending = pending.split("\n")
                     for line in lines:
                         if line.strip():
-                            self.display.log(name, mask(line.rstrip(), service))
+                            self.display.log(name, self._mask(line.rstrip(), service))
                 aux = chunk.get("aux")
                 if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
                     image_id = aux["ID"]
                 status = chunk.get("status")
                 if isinstance(status, str) and not chunk.get("progressDetail"):
-                    self.display.log(name, mask(status, service))
+                    self.display.log(name, self._mask(status, service))
         if pending.strip():
-            self.display.log(name, mask(pending.rstrip(), service))
+            self.display.log(name, self._mask(pending.rstrip(), service))
         if not image_id:
             raise StepFailed("build failed: the engine reported no image")
         return image_id
@@ -872,22 +881,22 @@ MASK_MIN_LENGTH = 4
 MASK = "***"
 
 
-def mask(text: str, service: Service) -> str:
-    """`text` with the service's build-argument values replaced by `***`.
+def mask(text: str, service: Service, secrets: frozenset[str] = frozenset()) -> str:
+    """`text` with the service's build-argument values and the values of its build secrets (`secrets`,
+    from `secret_values`) replaced by `***`.
 
     Build arguments often carry tokens (`NPM_TOKEN`), and a RUN step that prints one, or an error that
     quotes it, would put it in the CI log. What the builder prints from the engine goes through here, as
     GitHub Actions masks its secrets. (The engine itself still records build arguments in the image's
     history: a real secret belongs in a BuildKit secret mount, not a build argument.)
     """
-    values = {v for _, v in service.build_args if len(v) >= MASK_MIN_LENGTH} | _secret_values(service)
+    values = {v for _, v in service.build_args if len(v) >= MASK_MIN_LENGTH} | secrets
     for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, MASK)
     return text
 
 
-@functools.lru_cache(maxsize=64)
-def _secret_values(service: Service) -> frozenset[str]:
+def secret_values(service: Service) -> frozenset[str]:
     """The values of the service's build secrets (and each of their lines), to hide in what is printed:
     a RUN step may print a secret it mounts, and BuildKit shows RUN output."""
     values: set[str] = set()

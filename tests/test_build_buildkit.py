@@ -24,6 +24,8 @@ from buildtools import (
     registry_digest,
     registry_get,
 )
+from test_build_faults import taskdef as lint_clean_taskdef
+from test_build_faults import write_json
 
 pytestmark = pytest.mark.docker
 
@@ -31,37 +33,10 @@ OPTIONS: dict[str, Any] = {"push": True, "metadata_file": Path("meta.json"), "re
 
 
 def taskdef(name: str, arch: str = "X86_64") -> dict[str, Any]:
-    return {
-        "family": name,
-        "requiresCompatibilities": ["FARGATE"],
-        "networkMode": "awsvpc",
-        "cpu": "256",
-        "memory": "512",
-        "runtimePlatform": {"operatingSystemFamily": "LINUX", "cpuArchitecture": arch},
-        "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
-        "containerDefinitions": [
-            {
-                "name": name,
-                "image": "placeholder:latest",
-                "essential": True,
-                "user": "1000",
-                "readonlyRootFilesystem": True,
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": "g",
-                        "awslogs-region": "eu-west-1",
-                        "awslogs-stream-prefix": name,
-                    },
-                },
-            }
-        ],
-    }
-
-
-def write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    """A task definition the linter finds no error in, for `arch`."""
+    data = lint_clean_taskdef(name)
+    data["runtimePlatform"] = {"operatingSystemFamily": "LINUX", "cpuArchitecture": arch}
+    return data
 
 
 def path_of(repository: str) -> str:

@@ -175,34 +175,24 @@ def _cli_archive(
             tar.addfile(member, io.BytesIO(data))
 
 
-def git_commit(root: Path) -> str | None:
-    """The short SHA of HEAD when `root` is in a git checkout, else None."""
+def _git(root: Path, args: list[str], timeout: int) -> str | None:
+    """The output of `git ARGS` in `root`, None when git fails or is not there."""
     try:
         done = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=20,
-            check=False,
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    sha = done.stdout.strip()
-    return sha if done.returncode == 0 and sha else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def git_commit(root: Path) -> str | None:
+    """The short SHA of HEAD when `root` is in a git checkout, else None."""
+    sha = (_git(root, ["rev-parse", "--short", "HEAD"], 20) or "").strip()
+    return sha or None
 
 
 def git_clean(root: Path, paths: list[Path]) -> bool:
     """True when `paths` have no uncommitted changes (untracked files count as changes)."""
-    try:
-        done = subprocess.run(
-            ["git", "status", "--porcelain", "--", *(str(p) for p in paths)],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0 and not done.stdout.strip()
+    status = _git(root, ["status", "--porcelain", "--", *(str(p) for p in paths)], 60)
+    return status is not None and not status.strip()

@@ -216,3 +216,21 @@ def test_github_actions_folds_each_service_into_one_group(monkeypatch: pytest.Mo
         "[api] ::error::not a command",  # a failure repeats its last lines outside the fold
         "[api] building",
     ]
+
+
+def test_cache_to_needs_buildx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_project(tmp_path, 'cache-to = ["type=inline"]\n')
+    (tmp_path / "ctx" / "a").write_text(str(tmp_path))  # new content: not in the registry
+    old = fake_cli(tmp_path, "docker", "20.10.24", buildx=False)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        code = run(BuildSettings(cwd=tmp_path, docker=old), stdout=out, stderr=err)
+    finally:
+        buildkit._found.clear()
+    if "cannot reach the Docker engine" in err.getvalue():
+        pytest.skip("no Docker engine")
+    assert code == 1
+    assert err.getvalue() == (
+        f"taskdeflint: error: api: 'cache-to' needs docker buildx, and {old} 20.10 (DOCKER_BUILDKIT=1 docker "
+        "build) has no buildx plugin\n"
+    )

@@ -4,13 +4,15 @@ Dockerfile builds FROM, and the entries of an OCI image index."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from taskdeflint.builder.manifest import Service
-from taskdeflint.builder.references import Repository, parse_repository
+from taskdeflint.builder.references import Repository, check_tag, parse_repository
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 
 # Docker's architecture names, and the names of the machines (uname -m, qemu) that run them.
@@ -111,7 +113,7 @@ def split_image(image: str) -> tuple[Repository, str, str | None] | None:
     slash, colon = rest.rfind("/"), rest.rfind(":")
     name, tag = (rest[:colon], rest[colon + 1 :]) if colon > slash else (rest, "latest")
     repository = parse_repository(name)
-    if isinstance(repository, str) or not tag or (at and not digest.startswith("sha256:")):
+    if isinstance(repository, str) or check_tag(tag) is not None or (at and not _DIGEST.match(digest)):
         return None
     return repository, tag, digest if at else None
 

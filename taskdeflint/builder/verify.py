@@ -30,6 +30,7 @@ from taskdeflint.builder.platforms import split_image
 from taskdeflint.builder.references import Repository, is_loopback
 from taskdeflint.builder.registry import RegistryClient, RegistryError
 from taskdeflint.findings import Finding, Severity
+from taskdeflint.formats import escape_controls
 
 NOT_FOUND = ("TDL557", "image-not-found", Severity.ERROR)
 PLATFORM_MISMATCH = ("TDL558", "image-platform-mismatch", Severity.ERROR)
@@ -198,7 +199,8 @@ def run(settings: VerifySettings, stdout: TextIO | None = None, stderr: TextIO |
         print(json.dumps([f.as_dict() for f in findings], indent=2), file=stdout)
     else:
         for f in findings:
-            print(f"{f.path}:{f.line}:{f.column}: {f.severity.label} {f.rule} {f.message}", file=stdout)
+            where = f"{escape_controls(f.path)}:{f.line}:{f.column}:"
+            print(f"{where} {f.severity.label} {f.rule} {escape_controls(f.message)}", file=stdout)
     if problems:
         return EXIT_USAGE
     return EXIT_FINDINGS if any(f.severity >= Severity.ERROR for f in findings) else EXIT_OK

@@ -12,8 +12,10 @@ from taskdeflint.model import TaskDef
 # RegisterTaskDefinitionRequest.cpu and .memory; shared/fargate-cpu-memory.json string_forms_note).
 # The blanks before the unit belong to the optional unit group: two `\s*` side by side backtrack
 # quadratically on a value of many blanks that does not match ("1" + 100,000 spaces + "x" took minutes).
-_CPU = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,12})?)(?:\s*(vcpu))?\s*$", re.IGNORECASE | re.ASCII)
-_MEMORY = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,12})?)(?:\s*(gb))?\s*$", re.IGNORECASE | re.ASCII)
+# A number may start with its decimal point: the AWS table writes ".25 vCPU".
+_NUMBER = r"(\d{1,12}(?:\.\d{1,12})?|\.\d{1,12})"
+_CPU = re.compile(rf"^\s*{_NUMBER}(?:\s*(vcpu))?\s*$", re.IGNORECASE | re.ASCII)
+_MEMORY = re.compile(rf"^\s*{_NUMBER}(?:\s*(gb))?\s*$", re.IGNORECASE | re.ASCII)
 
 
 def _units(value: object, pattern: re.Pattern[str]) -> int | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from taskdeflint.checks.common import is_windows
+from taskdeflint.checks.common import cycles, is_windows
 from taskdeflint.model import Container, TaskDef
 
 MAX_PORT = 65535
@@ -557,6 +557,36 @@ def unknown_link_target(td: TaskDef) -> Iterator[tuple[str, str]]:
                     f'{container.label} links to "{target}", which is not a container of this '
                     "task definition",
                 )
+
+
+# TDL621 -------------------------------------------------------------------------------------------
+
+
+def link_cycle(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """Containers that link to each other in a ring ("Container links should not have a cycle"), each
+    cycle once, at the links entry of its first container (in document order). Links to itself are
+    TDL617's; with duplicate names the first container of a name takes part."""
+    first: dict[str, Container] = {}
+    for container in td.containers:
+        name = container.data.get("name")
+        if isinstance(name, str):
+            first.setdefault(name, container)
+    edges: dict[int, list[tuple[int, str]]] = {}
+    for container in td.containers:
+        name = container.data.get("name")
+        if not isinstance(name, str) or first.get(name) is not container:
+            continue
+        for index, entry in _links(container):
+            target = first.get(entry.split(":", 1)[0])
+            if target is None or target.index == container.index:
+                continue
+            out = edges.setdefault(container.index, [])
+            if all(j != target.index for j, _ in out):
+                out.append((target.index, f"{container.pointer}/links/{index}"))
+    by_index = {c.index: c for c in td.containers}
+    for start, cycle in cycles(edges):
+        chain = " -> ".join(f'"{by_index[n].name}"' for n in [start, *(n for n, _ in cycle)])
+        yield cycle[0][1], f"Containers link to each other in a cycle: {chain}; ECS refuses links in a cycle"
 
 
 # TDL618 / TDL619 ----------------------------------------------------------------------------------

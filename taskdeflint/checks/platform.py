@@ -121,12 +121,13 @@ def fargate_unsupported_container_parameter(td: TaskDef) -> Finding:
 
 
 def fargate_unsupported_linux_parameter(td: TaskDef) -> Finding:
-    """linuxParameters devices, sharedMemorySize, tmpfs, maxSwap and swappiness on Fargate."""
+    """linuxParameters devices, sharedMemorySize, maxSwap and swappiness on Fargate (tmpfs mounts are
+    supported on Fargate since January 2026: shared/ecs-facts.md section 4.1)."""
     if not td.fargate:
         return
     for c in td.containers:
         params = _dict(c.data.get("linuxParameters"))
-        for key in ("devices", "sharedMemorySize", "tmpfs", "maxSwap", "swappiness"):
+        for key in ("devices", "sharedMemorySize", "maxSwap", "swappiness"):
             if _asks(key, params.get(key)):
                 yield (
                     f"{c.pointer}/linuxParameters/{key}",
@@ -245,7 +246,6 @@ WINDOWS_UNSUPPORTED = (
     "dnsSearchDomains",
     "extraHosts",
     "readonlyRootFilesystem",
-    "user",
     "ulimits",
     "linuxParameters",
     "systemControls",

@@ -130,13 +130,13 @@ def awslogs_or_ecr_without_execution_role(td: TaskDef) -> Finding:
 
 
 def secrets_or_env_files_without_execution_role(td: TaskDef) -> Finding:
+    """secretOptions, repositoryCredentials or environmentFiles without executionRoleArn (container
+    `secrets` are TDL404's: there the refusal is observed)."""
     if not execution_role_missing(td):
         return
     uses = []
     for c in td.containers:
         what = []
-        if _list(c.data.get("secrets")):
-            what.append("secrets")
         if _list(_dict(c.data.get("logConfiguration")).get("secretOptions")):
             what.append("logConfiguration.secretOptions")
         if _dict(c.data.get("repositoryCredentials")):
@@ -148,9 +148,25 @@ def secrets_or_env_files_without_execution_role(td: TaskDef) -> Finding:
     if uses:
         yield (
             "",
-            f"Task definition has no executionRoleArn, which ECS uses to read secrets, private registry "
-            f"credentials and environment files: {'; '.join(uses)}",
+            f"Task definition has no executionRoleArn, which ECS needs to read log secrets, private registry "
+            f"credentials and environment files, so the containers cannot start: {'; '.join(uses)}",
         )
+
+
+# --- TDL404 secrets-without-execution-role ---------------------------------------------------------------
+
+
+def secrets_without_execution_role(td: TaskDef) -> Finding:
+    if not execution_role_missing(td):
+        return
+    for c in td.containers:
+        if _list(c.data.get("secrets")):
+            yield (
+                f"{c.pointer}/secrets",
+                f"{c.label} has secrets, but the task definition has no executionRoleArn; ECS refuses it "
+                '("When you are specifying container secrets, you must also specify a value for '
+                "'executionRoleArn'.\")",
+            )
 
 
 # --- TDL420 invalid-secret-value-from / TDL421 malformed-secret-arn-suffix --------------------------------

@@ -8,6 +8,7 @@ a `TaskDef` and yields `(pointer, message)`; none trusts the document's types.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -626,3 +627,65 @@ def missing_container_port(td: TaskDef) -> Iterator[tuple[str, str]]:
                 mapping.pointer,
                 f"{mapping.container.label} {mapping.where} has no containerPort (nor a containerPortRange)",
             )
+
+
+# TDL622 -------------------------------------------------------------------------------------------
+
+
+def external_with_awsvpc(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """A task definition for ECS Anywhere (EXTERNAL) in the awsvpc network mode."""
+    if "EXTERNAL" in td.compatibilities and network_mode(td) == "awsvpc":
+        yield (
+            "/networkMode",
+            'Task definition requires EXTERNAL (ECS Anywhere) and uses networkMode "awsvpc"; external '
+            'instances support only "bridge", "host" and "none"',
+        )
+
+
+# TDL623 -------------------------------------------------------------------------------------------
+
+
+def container_port_and_range(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """A port mapping with both containerPort and containerPortRange."""
+    for mapping in all_mappings(td):
+        if mapping.data.get("containerPort") is not None and mapping.port_range is not None:
+            yield (
+                f"{mapping.pointer}/containerPortRange",
+                f"{mapping.container.label} {mapping.where} sets both containerPort "
+                f'{json.dumps(mapping.data["containerPort"])} and containerPortRange "{mapping.port_range}"; '
+                "a mapping gives one or the other",
+            )
+
+
+# TDL624 / TDL625 ----------------------------------------------------------------------------------
+
+
+def _given(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def app_protocol_without_name(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """A port mapping with appProtocol but no name: Service Connect, its only user, needs the name."""
+    for mapping in all_mappings(td):
+        if _given(mapping.data.get("appProtocol")) and not _given(mapping.data.get("name")):
+            yield (
+                f"{mapping.pointer}/appProtocol",
+                f'{mapping.container.label} {mapping.where} sets appProtocol "{mapping.data["appProtocol"]}" '
+                "but no name; appProtocol applies only to Service Connect, which finds a mapping by its "
+                "name",
+            )
+
+
+def service_connect_fields_in_host_or_none_mode(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """Port mapping name or appProtocol (Service Connect fields) in the host or none network mode."""
+    mode = network_mode(td)
+    if mode not in ("host", "none"):
+        return
+    for mapping in all_mappings(td):
+        for member in ("name", "appProtocol"):
+            if _given(mapping.data.get(member)):
+                yield (
+                    f"{mapping.pointer}/{member}",
+                    f"{mapping.container.label} {mapping.where} sets {member}, a Service Connect field, in "
+                    f'networkMode "{mode}"; Service Connect needs "bridge" or "awsvpc"',
+                )

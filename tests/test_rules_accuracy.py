@@ -62,6 +62,10 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("TDL040", doc(c(), networkMode="awsvpc", requiresCompatibilities=["EC2"]), []),
     ("TDL003", doc(c(logConfiguration={"logDriver": "none"})), []),  # TDL040's, not TDL003's
     ("TDL003", doc(c(logConfiguration={"options": {}})), [f"{C}/logConfiguration"]),  # missing member
+    # A network mode the model does not list: TDL040 warns, the rules that need the mode stay silent.
+    ("TDL616", doc(c(links=["b"]), c("b"), networkMode="default"), []),
+    ("TDL431", doc(c(), proxyConfiguration=PROXY, networkMode="default"), []),
+    ("TDL040", doc(c(links=["b"]), c("b"), networkMode="default"), ["/networkMode"]),
     # TDL042 too-many-credential-specs
     ("TDL042", doc(c(credentialSpecs=["credentialspec:a", "credentialspec:b"])), [f"{C}/credentialSpecs"]),
     ("TDL042", doc(c(credentialSpecs=["credentialspec:a"])), []),

@@ -17,6 +17,7 @@ from typing import Any
 from taskdeflint.checks.common import cycles, is_windows
 from taskdeflint.model import Container, TaskDef
 
+NETWORK_MODES = frozenset({"bridge", "host", "awsvpc", "none"})  # the NetworkMode enum of the model
 MAX_PORT = 65535
 MAX_PORT_RANGES = 100  # PortMapping.containerPortRange: "a maximum of 100 port ranges per container"
 RESERVED_HOST_PORTS = frozenset({22, 2375, 2376, 51678, 51679, 51680})  # PortMapping.hostPort
@@ -38,11 +39,12 @@ def network_mode(td: TaskDef) -> str | None:
 
     An absent (or null) networkMode means bridge on Linux; on Windows it means the `<default>` NAT
     network, which maps ports the way bridge does, so port checks treat both alike. A bare container
-    list has no task-level members, so there the mode is unknown; so is a networkMode of the wrong type.
+    list has no task-level members, so there the mode is unknown; so is a networkMode of the wrong type, or
+    one the API model does not list (TDL040 warns about it; ECS may take it, with a meaning not documented).
     """
     raw = td.data.get("networkMode")
     if isinstance(raw, str):
-        return raw
+        return raw if raw in NETWORK_MODES else None
     if raw is not None or td.kind == "CONTAINERS":
         return None
     return "bridge"

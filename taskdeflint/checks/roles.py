@@ -340,7 +340,7 @@ def proxy_configuration_without_awsvpc(td: TaskDef) -> Finding:
     if td.kind == "CONTAINERS" or not isinstance(td.data.get("proxyConfiguration"), dict):
         return
     mode = td.data.get("networkMode")
-    if mode is None or (isinstance(mode, str) and mode != "awsvpc"):
+    if mode is None or mode in ("bridge", "host", "none"):
         shown = "bridge, the default" if mode is None else mode
         yield (
             "/proxyConfiguration",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import pointers, rule_findings
+from tests.test_rules_roles import ROLE
 
 C = "/containerDefinitions/0"
 
@@ -27,7 +28,6 @@ FARGATE_WINDOWS = {
     "cpu": "1024",
     "memory": "2048",
 }
-ROLE = "arn:aws:iam::111122223333:role/ecsTaskExecutionRole"
 SSM = "arn:aws:ssm:eu-west-1:111122223333:parameter"
 
 

@@ -169,22 +169,25 @@ def command_line_as_one_argument(td: TaskDef) -> Iterator[tuple[str, str]]:
     where the arguments are joined into one command line for the process."""
     if is_windows(td):
         return
+    # (container, where, the program element, what runs it, the prefix of the shell form)
+    programs: list[tuple[Container, str, object, str, list[str]]] = []
     for container, command in _commands(td):
         if len(command) >= 2 and command[0] == "CMD":
-            line = _command_line(command[1])
-            if line is not None:
-                yield (
-                    f"{container.pointer}/healthCheck/command/1",
-                    f'{container.label} healthCheck.command runs "{line}" as one program name with "CMD", so '
-                    f"the check always fails; write {_fix(line, ['CMD-SHELL'])}",
-                )
+            programs.append(
+                (container, "healthCheck/command/1", command[1], "healthCheck.command", ["CMD-SHELL"])
+            )
     for container in td.containers:
         entry_point = container.data.get("entryPoint")
         if isinstance(entry_point, list) and entry_point:
-            line = _command_line(entry_point[0])
-            if line is not None:
-                yield (
-                    f"{container.pointer}/entryPoint/0",
-                    f'{container.label} entryPoint runs "{line}" as one program name, so the container '
-                    f"cannot start; write {_fix(line, [])}",
-                )
+            programs.append((container, "entryPoint/0", entry_point[0], "entryPoint", []))
+    for container, where, program, member, shell in programs:
+        line = _command_line(program)
+        if line is None:
+            continue
+        effect = "the check always fails" if shell else "the container cannot start"
+        with_cmd = ' with "CMD"' if shell else ""
+        yield (
+            f"{container.pointer}/{where}",
+            f'{container.label} {member} runs "{line}" as one program name{with_cmd}, so {effect}; write '
+            f"{_fix(line, shell)}",
+        )

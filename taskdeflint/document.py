@@ -27,6 +27,7 @@ INVALID_JSON = "TDL001"
 INVALID_YAML = "TDL008"
 DUPLICATE_KEY = "TDL002"
 SCHEMA_VIOLATION = "TDL003"
+ENUM_MISMATCH = "TDL040"
 NOT_A_TASK_DEFINITION = "TDL004"
 INVALID_ENCODING = "TDL005"
 TOO_DEEP = "TDL006"
@@ -341,8 +342,8 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name
         loaded.raws.append(
             Raw(
                 TOO_LARGE,
-                f"File is larger than {_size(max_bytes)}, the most taskdeflint reads "
-                "(a registered task definition is at most 64 KiB; see max-file-size)",
+                f"File is larger than {_size(max_bytes)}, the most taskdeflint reads, so it was not "
+                "linted (see max-file-size)",
                 offset=0,
             )
         )

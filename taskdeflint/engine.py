@@ -106,7 +106,7 @@ class Linter:
             for rule in catalogue.rules
             if not rule.engine_stage and policy.selected(rule.id)
         ]
-        self._schema_selected = policy.selected(doc.SCHEMA_VIOLATION)
+        self._schema_selected = policy.selected(doc.SCHEMA_VIOLATION) or policy.selected(doc.ENUM_MISMATCH)
 
     def raw_findings(self, loaded: doc.Loaded) -> Iterator[doc.Raw]:
         yield from loaded.raws

@@ -269,8 +269,8 @@ class TestKeys:
                 "TDL007",
                 1,
                 1,
-                "File is larger than 64 bytes, the most taskdeflint reads (a registered task definition is at "
-                "most 64 KiB; see max-file-size)",
+                "File is larger than 64 bytes, the most taskdeflint reads, so it was not linted "
+                "(see max-file-size)",
             )
         ]
 

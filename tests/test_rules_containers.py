@@ -356,7 +356,7 @@ def test_image_problem_messages(image: str, problem: str | None) -> None:
 def test_severities(lint_text: Any) -> None:
     result = lint_text(doc([c("web"), c("web", "")]))
     severities = {f["rule"]: f["severity"] for f in result.findings}
-    assert severities["TDL015"] == "warning"
+    assert severities["TDL015"] == "error"  # "Container names must be unique within a Task Definition."
     assert severities["TDL016"] == "error"
 
 

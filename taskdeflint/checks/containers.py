@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from taskdeflint.model import TaskDef
+from taskdeflint.placeholders import Placeholder
 
 # "Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed." (ECS API
 # model, RegisterTaskDefinitionRequest.family and ContainerDefinition.name).
@@ -56,6 +57,11 @@ def _name_problem(name: str) -> str | None:
 def invalid_family_name(td: TaskDef) -> Iterator[tuple[str, str]]:
     """family: 1-255 letters, digits, underscores and hyphens."""
     family = td.data.get("family")
+    if isinstance(family, Placeholder):
+        problem = _literal_problem(family.literal, _NAME_CHAR, NAME_MAX)
+        if problem is not None:
+            yield "/family", f'family "{family.text}" {problem}; use letters, digits, "_" and "-"'
+        return
     if not isinstance(family, str):
         return
     if not family:
@@ -116,9 +122,13 @@ def invalid_container_name(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Container names: up to 255 letters, digits, underscores and hyphens."""
     for container in td.containers:
         name = container.data.get("name")
-        if not isinstance(name, str) or not name:
+        if isinstance(name, Placeholder):
+            problem = _literal_problem(name.literal, _NAME_CHAR, NAME_MAX)
+            name = name.text
+        elif not isinstance(name, str) or not name:
             continue
-        problem = _name_problem(name)
+        else:
+            problem = _name_problem(name)
         if problem is not None:
             yield (
                 f"{container.pointer}/name",
@@ -182,12 +192,27 @@ def invalid_image_reference(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Image references in the form the ECS API accepts."""
     for container in td.containers:
         image = container.data.get("image")
-        if not isinstance(image, str) or not image:
+        if isinstance(image, Placeholder):
+            problem = _literal_problem(image.literal, _IMAGE_CHAR, IMAGE_MAX)
+            image = image.text
+        elif not isinstance(image, str) or not image:
             continue
-        problem = image_problem(image)
+        else:
+            problem = image_problem(image)
         if problem is not None:
             shown = image if len(image) <= 80 else f"{image[:60]}..."
             yield f"{container.pointer}/image", f'{container.label} image "{shown}" {problem}'
+
+
+def _literal_problem(literal: str, allowed: re.Pattern[str], longest: int) -> str | None:
+    """What is wrong whatever the placeholders of a value hold: a character around them that is not
+    allowed, or a length already over the limit without them."""
+    bad = _bad_chars(literal, allowed)
+    if bad:
+        return f"contains characters that are not allowed around its placeholders ({bad})"
+    if len(literal) > longest:
+        return f"is more than {longest} characters long without its placeholders"
+    return None
 
 
 # -- TDL018 ------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ MEMBER_CASE = "TDL022"
 MAX_PLACEHOLDERS = 256
 
 _NULL_MESSAGE = (
-    "{count} null, which is read as absent. The ECS deploy GitHub action (amazon-ecs-deploy-task-definition) "
+    "{count} null (read here as absent). The ECS deploy GitHub action (amazon-ecs-deploy-task-definition) "
     "drops null members before it registers, but the AWS CLI (register-task-definition --cli-input-json) "
     "rejects them: remove them (they are what the console's JSON export writes for unset members)"
 )

@@ -86,11 +86,7 @@ def unquoted(text: str, expression: re.Pattern[str]) -> tuple[str, list[int]] | 
         if match.group().startswith('"'):
             continue  # a JSON string: placeholders in strings are read after parsing
         start, end = match.span()
-        if _beside(text, start - 1, -1) not in (":", ",", "[") or _beside(text, end, 1) not in (
-            ",",
-            "}",
-            "]",
-        ):
+        if _beside(text, start - 1, -1) not in (":", ",", "["):
             continue  # not in the place of a value: a real syntax error, left for the parser to report
         out.append(text[last:start])
         out.append('"' + "_" * (end - start - 2) + '"')
@@ -183,10 +179,10 @@ def message(found: Found) -> str:
     count = len(found.texts)
     shown = list(dict.fromkeys(_short(text) for text in found.texts))
     names = ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "")
-    values = "value is" if count == 1 else "values are"
+    values, them = ("value is", "it") if count == 1 else ("values are", "them")
     return (
-        f"{count} {values} filled in at deploy time ({names}); what depends on them is checked only once "
-        "the file is rendered (lint the rendered file to check them)"
+        f"{count} {values} filled in at deploy time ({names}); what depends on {them} is checked only "
+        f"once the file is rendered (lint the rendered file to check {them})"
     )
 
 

@@ -23,6 +23,7 @@ MAX_CONTAINERS = 10
 IMAGE_MAX = 255
 _IMAGE_CHAR = re.compile(r"[A-Za-z0-9_.:/#-]")
 _SHA256_HEX = re.compile(r"[A-Fa-f0-9]{64}")
+_AROUND = " around its placeholders"
 
 
 def _bad_chars(text: str, allowed: re.Pattern[str]) -> str:
@@ -43,11 +44,17 @@ def _show(char: str) -> str:
 
 
 def _name_problem(name: str) -> str | None:
-    bad = _bad_chars(name, _NAME_CHAR)
+    return _text_problem(name, _NAME_CHAR, NAME_MAX)
+
+
+def _text_problem(text: str, allowed: re.Pattern[str], longest: int, around: str = "") -> str | None:
+    """A character that is not allowed, or a length over the limit; `around` words a text that is what
+    is left of a value once its placeholders are taken out."""
+    bad = _bad_chars(text, allowed)
     if bad:
-        return f"contains characters that are not allowed ({bad})"
-    if len(name) > NAME_MAX:
-        return f"is {len(name)} characters long, more than {NAME_MAX}"
+        return f"contains characters that are not allowed{around} ({bad})"
+    if len(text) > longest:
+        return f"is {len(text)} characters long{around}, more than {longest}"
     return None
 
 
@@ -58,7 +65,7 @@ def invalid_family_name(td: TaskDef) -> Iterator[tuple[str, str]]:
     """family: 1-255 letters, digits, underscores and hyphens."""
     family = td.data.get("family")
     if isinstance(family, Placeholder):
-        problem = _literal_problem(family.literal, _NAME_CHAR, NAME_MAX)
+        problem = _text_problem(family.literal, _NAME_CHAR, NAME_MAX, _AROUND)
         if problem is not None:
             yield "/family", f'family "{family.text}" {problem}; use letters, digits, "_" and "-"'
         return
@@ -123,7 +130,7 @@ def invalid_container_name(td: TaskDef) -> Iterator[tuple[str, str]]:
     for container in td.containers:
         name = container.data.get("name")
         if isinstance(name, Placeholder):
-            problem = _literal_problem(name.literal, _NAME_CHAR, NAME_MAX)
+            problem = _text_problem(name.literal, _NAME_CHAR, NAME_MAX, _AROUND)
             name = name.text
         elif not isinstance(name, str) or not name:
             continue
@@ -193,7 +200,7 @@ def invalid_image_reference(td: TaskDef) -> Iterator[tuple[str, str]]:
     for container in td.containers:
         image = container.data.get("image")
         if isinstance(image, Placeholder):
-            problem = _literal_problem(image.literal, _IMAGE_CHAR, IMAGE_MAX)
+            problem = _text_problem(image.literal, _IMAGE_CHAR, IMAGE_MAX, _AROUND)
             image = image.text
         elif not isinstance(image, str) or not image:
             continue
@@ -202,17 +209,6 @@ def invalid_image_reference(td: TaskDef) -> Iterator[tuple[str, str]]:
         if problem is not None:
             shown = image if len(image) <= 80 else f"{image[:60]}..."
             yield f"{container.pointer}/image", f'{container.label} image "{shown}" {problem}'
-
-
-def _literal_problem(literal: str, allowed: re.Pattern[str], longest: int) -> str | None:
-    """What is wrong whatever the placeholders of a value hold: a character around them that is not
-    allowed, or a length already over the limit without them."""
-    bad = _bad_chars(literal, allowed)
-    if bad:
-        return f"contains characters that are not allowed around its placeholders ({bad})"
-    if len(literal) > longest:
-        return f"is more than {longest} characters long without its placeholders"
-    return None
 
 
 # -- TDL018 ------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from taskdeflint.model import TaskDef
-from taskdeflint.placeholders import Placeholder, unquoted
+from taskdeflint.placeholders import Placeholder, present, unquoted
 from taskdeflint.placeholders import pattern as placeholder_pattern
 from taskdeflint.positions import PositionMap, TooDeep, find_depth_violation, scan, split
 
@@ -418,7 +418,7 @@ def load(
         loaded.raws.append(Raw(NOT_A_TASK_DEFINITION, message, pointer=pointer))
         return loaded
     loaded.targets = targets
-    if expression is not None and expression.search(text):
+    if expression is not None and placeholders is not None and present(text, expression, placeholders):
         from taskdeflint.deploytime import mark_placeholders
 
         mark_placeholders(loaded, expression)

@@ -43,6 +43,18 @@ _RUNTIME_TEXT = re.compile(r"/containerDefinitions/\d+/(?:command|entryPoint|hea
 RENDERED_BY_BUILD = "the image that taskdeflint build pins"
 
 
+# Every built-in syntax starts with one of these; a text without any has no built-in placeholder.
+TRIGGERS = ("$", "<", "{{", "#{", "%")
+
+
+def present(text: str, expression: re.Pattern[str], extra: tuple[str, ...]) -> bool:
+    """Whether a file's text may hold a placeholder: a test of a few characters (the config's own
+    syntaxes have none to test), then the one expression."""
+    if not extra and not any(trigger in text for trigger in TRIGGERS):
+        return False
+    return expression.search(text) is not None
+
+
 @cache
 def pattern(extra: tuple[str, ...] = ()) -> re.Pattern[str]:
     """The one expression that finds a placeholder of any syntax (the built-in ones and `extra`)."""

@@ -12,15 +12,16 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from taskdeflint.document import Kind, Loaded, Raw, Target
 from taskdeflint.placeholders import RENDERED_BY_BUILD, Found, Placeholder, mark, message
-from taskdeflint.positions import Span, join
+from taskdeflint.positions import join
 
 PLACEHOLDERS = "TDL019"
 NULL_MEMBER = "TDL020"
@@ -110,48 +111,49 @@ def built_images(targets: Iterable[Target], names: Iterable[str]) -> None:
 # --- Terraform's decoding of container_definitions ---------------------------------------------------
 
 
-def terraform_members(
-    containers: object, pointer: str, label: str = ""
-) -> tuple[list[Raw], list[tuple[str, str]]]:
+def terraform_members(containers: object, pointer: str, label: str = "") -> tuple[list[Raw], dict[str, str]]:
     """Read a container list as the AWS provider for Terraform does (Go's `encoding/json` into the SDK's
     ContainerDefinition): a member named in another case is the member it matches, a member the API does
     not have is dropped, null is unset. Changes `containers` in place.
 
     Returns the findings (pointers under `pointer`, the list's place in the document) and the renamed
-    members as (new pointer, old pointer) pairs, relative to the list.
+    members: the pointer of each in the list as written, to its pointer as the API names it.
     """
     raws: list[Raw] = []
-    renamed: list[tuple[str, str]] = []
+    renamed: dict[str, str] = {}
     suffix = f" ({label})" if label else ""
     if isinstance(containers, list):
         for index, container in enumerate(containers):
             name = container.get("name") if isinstance(container, dict) else None
             words = f'Container "{name}"' if isinstance(name, str) and name else f"Container #{index}"
             node = {"$ref": "#/$defs/ContainerDefinition"}
-            _fold(container, node, f"/{index}", (pointer, words, suffix), raws, renamed)
+            _fold(container, node, (f"/{index}", f"/{index}"), (pointer, words, suffix), raws, renamed)
     return raws, renamed
 
 
 def _fold(
     value: object,
     node: dict[str, Any],
-    at: str,
+    at: tuple[str, str],
     context: tuple[str, str, str],
     raws: list[Raw],
-    renamed: list[tuple[str, str]],
+    renamed: dict[str, str],
 ) -> None:
+    """`at` is the value's pointer as the API names it and as the file writes it."""
     from taskdeflint.embedded import is_map, resolve
 
     node = resolve(node)[1]
+    api, written = at
     if isinstance(value, list):
         items = node.get("items")
+        each = items if isinstance(items, dict) else {}
         for index, item in enumerate(value):
-            _fold(item, items if isinstance(items, dict) else {}, f"{at}/{index}", context, raws, renamed)
+            _fold(item, each, (f"{api}/{index}", f"{written}/{index}"), context, raws, renamed)
         return
     if not isinstance(value, dict) or is_map(node) or "properties" not in node:
         return
     base, words, suffix = context
-    inside = ".".join(t for t in at.split("/")[2:] if not t.isdigit())
+    inside = ".".join(t for t in api.split("/")[2:] if not t.isdigit())
     where = f"{words} {inside}".rstrip()
     properties: dict[str, Any] = node["properties"]
     folded = {key.casefold(): key for key in properties}
@@ -159,12 +161,14 @@ def _fold(
         if value[key] is None:
             del value[key]  # Go leaves the field unset
             continue
-        old = join(at, key)
+        old = join(written, key)
         member = key if key in properties else folded.get(key.casefold())
         if member is None:
+            close = difflib.get_close_matches(key, list(properties), n=1, cutoff=0.75)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
             message = (
-                f'{where}: member "{key}" is not in the ECS API; the AWS provider for Terraform drops it '
-                "before registering, so it has no effect"
+                f'{where}: member "{key}" is not in the ECS API{hint}; the AWS provider for Terraform drops '
+                "it before registering, so it has no effect"
             )
             raws.append(Raw(IGNORED_MEMBER, message + suffix, pointer=base + old))
             del value[key]
@@ -179,17 +183,23 @@ def _fold(
                 del value[key]  # both spellings: the API's is kept
                 continue
             value[member] = value.pop(key)
-            renamed.append((join(at, member), old))
-        _fold(value[member], properties[member], join(at, member), context, raws, renamed)
+            renamed[old] = join(api, member)
+        _fold(value[member], properties[member], (join(api, member), old), context, raws, renamed)
 
 
-def alias_spans(spans: dict[str, Span], renamed: list[tuple[str, str]], base: str) -> None:
-    """Make the renamed members' new pointers (and those of everything inside them) locate where the
-    file writes them."""
-    for new, old in renamed:
-        prefix = base + old
-        for pointer in [p for p in spans if p == prefix or p.startswith(prefix + "/")]:
-            spans[base + new + pointer[len(prefix) :]] = spans[pointer]
+def renamed_pointers(pointers: Iterable[str], renamed: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """(the API's pointer, the written pointer) of each written pointer at or inside a renamed member
+    (`renamed` as `terraform_members` returns it); each pointer's ancestors are looked up, no more."""
+    if not renamed:
+        return
+    for pointer in pointers:
+        cut = pointer
+        while cut:
+            api = renamed.get(cut)
+            if api is not None:
+                yield api + pointer[len(cut) :], pointer
+                break
+            cut = cut[: cut.rfind("/")]
 
 
 def as_deployed(loaded: Loaded, built: Collection[str], location: Path | None) -> None:
@@ -211,4 +221,7 @@ def as_deployed(loaded: Loaded, built: Collection[str], location: Path | None) -
             raws, renamed = terraform_members(target.taskdef.data.get("containerDefinitions"), "")
             loaded.raws += raws
             if loaded.positions is not None:
-                alias_spans(loaded.positions.spans, renamed, "")
+                # The rules' pointers name the API's member; it is where the file writes it.
+                spans = loaded.positions.spans
+                for api, written in list(renamed_pointers(spans, renamed)):
+                    spans[api] = spans[written]

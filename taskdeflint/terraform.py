@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from taskdeflint.deploytime import terraform_members
+from taskdeflint.deploytime import renamed_pointers, terraform_members
 from taskdeflint.document import SCHEMA_VIOLATION, Kind, Loaded, Raw, Target, parse
 from taskdeflint.embedded import ROOT, Embedding, child, link_names, members, unknown_at
 from taskdeflint.positions import Span, join
@@ -231,10 +231,8 @@ class _Converter:
                     key = offsets[span.key] if span.key is not None else None
                     spans[at + pointer] = Span(offsets[span.start], offsets[span.end], key)
                     self.record(api + pointer, at + pointer)
-            for new, old in renamed:
-                for pointer in inner.positions.spans:
-                    if pointer == old or pointer.startswith(old + "/"):
-                        self.record(api + new + pointer[len(old) :], at + pointer)
+            for renamed_api, written in renamed_pointers(inner.positions.spans, renamed):
+                self.record(api + renamed_api, at + written)
         elif isinstance(inner.document, list):
             self.embedding.opaque.add(api)  # no positions inside the string: its findings go on it
         if not isinstance(inner.document, list):

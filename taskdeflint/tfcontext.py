@@ -21,9 +21,17 @@ MAX_FILES = 200
 MAX_BYTES = 1024 * 1024
 
 
-@cache
 def _terraform_text(folder: Path) -> str:
-    """The text of the .tf files of a folder, joined."""
+    """The text of the .tf files of a folder, joined; read once per folder while it is unchanged."""
+    try:
+        changed = folder.stat().st_mtime_ns
+    except OSError:
+        return ""
+    return _read_terraform(folder, changed)
+
+
+@cache
+def _read_terraform(folder: Path, changed: int) -> str:
     try:
         files = sorted(folder.glob("*.tf"))[:MAX_FILES]
     except OSError:

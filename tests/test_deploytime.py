@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from tests.conftest import pointers, rule_findings
+from tests.conftest import lint, pointers, rule_findings
 
 CODEPIPELINE = (
     '{"family": "web", "containerDefinitions": [{"name": "web", "image": "<IMAGE1_NAME>", "memory": 512}]}'
@@ -70,3 +72,44 @@ def test_tags_beside_describe_only_members_are_checked_as_tags(lint_text: Any) -
     assert pointers(lint_text(text), "TDL003") == []
     bad = text.replace('{"key": "team", "value": "web"}', '{"key": "team", "valu": "web"}')
     assert pointers(lint_text(bad), "TDL003") == ["/tags/0/valu"]
+
+
+def _plan(containers: str) -> str:
+    resource = {
+        "address": "aws_ecs_task_definition.web",
+        "mode": "managed",
+        "type": "aws_ecs_task_definition",
+        "name": "web",
+        "values": {"family": "web", "container_definitions": containers},
+    }
+    return json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": [resource]}}})
+
+
+def test_a_plan_reads_a_case_variant_as_its_member_and_checks_it(lint_text: Any) -> None:
+    containers = (
+        '[{"name":"web","image":"nginx:1.27","memory":512,'
+        '"HealthCheck":{"Command":["curl -f http://localhost/"],"interval":30}}]'
+    )
+    result = lint_text(_plan(containers), name="plan.json")
+    at = "/planned_values/root_module/resources/0/values/container_definitions/0"
+    assert pointers(result, "TDL022") == [f"{at}/HealthCheck", f"{at}/HealthCheck/Command"]
+    # The health check is read, and its command checked where the file writes it.
+    assert pointers(result, "TDL311") == [f"{at}/HealthCheck/Command/0"]
+    assert rule_findings(result, "TDL003") == []
+
+
+def test_a_list_that_a_tf_file_reads_with_file_is_read_as_terraform_does(tmp_path: Path) -> None:
+    (tmp_path / "containers.json").write_text(
+        '[\n  {"name": "web", "image": "nginx:1.27", "memory": 512,\n   "portmappings": [{"containerPort": 80}],'
+        '\n   "extra": 1, "user": null}\n]\n',
+        encoding="utf-8",
+    )
+    assert {f["rule"] for f in lint(tmp_path, "containers.json").findings} >= {"TDL003", "TDL020"}
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_ecs_task_definition" "web" {\n  family = "web"\n'
+        '  container_definitions = file("${path.module}/containers.json")\n}\n',
+        encoding="utf-8",
+    )
+    found = [(f["rule"], f["line"], f["column"]) for f in lint(tmp_path, "containers.json").findings]
+    assert ("TDL022", 3, 4) in found and ("TDL021", 4, 4) in found
+    assert not [f for f in found if f[0] in ("TDL003", "TDL020")]

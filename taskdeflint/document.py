@@ -193,7 +193,9 @@ def _parse_long_int(digits: str) -> int | float:
     return int(digits) if len(digits) <= 4300 else float(digits)
 
 
-def parse(text: str, loaded: Loaded, placeholders: re.Pattern[str] | None = None) -> bool:
+def parse(
+    text: str, loaded: Loaded, placeholders: re.Pattern[str] | None = None, extra: tuple[str, ...] = ()
+) -> bool:
     """Parse JSON and map its positions; False when the document cannot be used. With `placeholders`,
     a text that is JSON only once rendered (`"cpu": ${CPU}`) is read with those values unknown."""
     loaded.text = text
@@ -205,7 +207,7 @@ def parse(text: str, loaded: Loaded, placeholders: re.Pattern[str] | None = None
         try:
             loaded.document = _loads(text)
         except json.JSONDecodeError:
-            rendered = None if placeholders is None else unquoted(text, placeholders)
+            rendered = None if placeholders is None else unquoted(text, placeholders, extra)
             if rendered is None:
                 raise
             # The same length, so every offset (and the error's, if there is a real one) is the file's.
@@ -395,7 +397,7 @@ def load(
 
         if not yamlsource.parse(text, loaded):
             return loaded
-    elif not parse(text, loaded, expression):
+    elif not parse(text, loaded, expression, placeholders or ()):
         return loaded
     embedded = _embedded(loaded)
     if isinstance(embedded, str):

@@ -88,13 +88,18 @@ class Found:
     texts: list[str] = field(default_factory=list)
 
 
-def unquoted(text: str, expression: re.Pattern[str]) -> tuple[str, list[int]] | None:
+def unquoted(
+    text: str, expression: re.Pattern[str], extra: tuple[str, ...] = ()
+) -> tuple[str, list[int]] | None:
     """The text with each placeholder that stands as a bare JSON value (`"cpu": ${CPU}`) replaced by a
     string of the same length, and the offsets of those values; None when there is none."""
+    if not present(text, expression, extra):
+        return None
     out: list[str] = []
     offsets: list[int] = []
     last = 0
-    for match in re.finditer(rf'"(?:[^"\\\n]|\\.)*"|{expression.pattern}', text):
+    # Strings as "unrolled loops" (runs of plain characters between escapes), as in `positions`.
+    for match in re.finditer(rf'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|{expression.pattern}', text):
         if match.group().startswith('"'):
             continue  # a JSON string: placeholders in strings are read after parsing
         start, end = match.span()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import lint, pointers, rule_findings
+from tests.test_terraform import plan
 
 CODEPIPELINE = (
     '{"family": "web", "containerDefinitions": [{"name": "web", "image": "<IMAGE1_NAME>", "memory": 512}]}'
@@ -74,23 +74,12 @@ def test_tags_beside_describe_only_members_are_checked_as_tags(lint_text: Any) -
     assert pointers(lint_text(bad), "TDL003") == ["/tags/0/valu"]
 
 
-def _plan(containers: str) -> str:
-    resource = {
-        "address": "aws_ecs_task_definition.web",
-        "mode": "managed",
-        "type": "aws_ecs_task_definition",
-        "name": "web",
-        "values": {"family": "web", "container_definitions": containers},
-    }
-    return json.dumps({"format_version": "1.2", "planned_values": {"root_module": {"resources": [resource]}}})
-
-
 def test_a_plan_reads_a_case_variant_as_its_member_and_checks_it(lint_text: Any) -> None:
     containers = (
         '[{"name":"web","image":"nginx:1.27","memory":512,'
         '"HealthCheck":{"Command":["curl -f http://localhost/"],"interval":30}}]'
     )
-    result = lint_text(_plan(containers), name="plan.json")
+    result = lint_text(plan({"family": "web", "container_definitions": containers}), name="plan.json")
     at = "/planned_values/root_module/resources/0/values/container_definitions/0"
     assert pointers(result, "TDL022") == [f"{at}/HealthCheck", f"{at}/HealthCheck/Command"]
     # The health check is read, and its command checked where the file writes it.

@@ -139,9 +139,15 @@ def lint(
 ) -> None:
     """Lint task definitions in PATHS (files, folders, or - for stdin).
 
-    Folders are searched for JSON files that hold task definitions (register-task-definition input,
-    describe-task-definition output, or a list of container definitions). With no PATHS, the config's
-    include globs are linted, or else the current folder.
+    Folders are searched for files that hold task definitions, by content: register-task-definition
+    input, describe-task-definition output and the console's JSON export, lists of container definitions,
+    CloudFormation templates (JSON or YAML, CDK output included) and Terraform plans or states. With no
+    PATHS, the config's include globs are linted, or else the current folder.
+
+    Templates are linted before the deploy step renders them: placeholders (<IMAGE1_NAME>, ${VAR}, $VAR,
+    {{ must_env `VAR` }}, <+artifact.image>, #{Var}, %VAR%), quoted or not, are values only the deployment
+    knows (config: placeholder-patterns, placeholders = false). A null member, as the console's export
+    writes it, is read as absent and reported once per file (TDL020).
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O error.
     """

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "task-definition.schema.json"
+ROOT = "RegisterTaskDefinitionRequest"
 
 _TYPE_WORDS = {
     "object": "an object",
@@ -55,6 +56,11 @@ def _validator(kind: Kind) -> Schema:
     schema = dict(task_definition_schema())
     if kind is Kind.DESCRIBE:
         schema["$ref"] = "#/$defs/TaskDefinition"
+        # The console's export and `describe-task-definition --include TAGS` give `tags` beside the
+        # read-only members; it is a member of register input, checked as such.
+        defs = schema["$defs"] = dict(schema["$defs"])
+        inner = defs["TaskDefinition"] = dict(defs["TaskDefinition"])
+        inner["properties"] = {**inner["properties"], "tags": defs[ROOT]["properties"]["tags"]}
     elif kind is Kind.CONTAINERS:
         del schema["$ref"]
         schema["type"] = "object"

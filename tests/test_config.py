@@ -143,8 +143,8 @@ class TestBadConfig:
             (".taskdeflint.toml", 'ignore = ["XYZ"]\n', "ignore: 'XYZ' matches no rule id"),
             (
                 ".taskdeflint.toml",
-                '[per-file-ignores]\n"*.json" = ["TDL02"]\n',
-                "per-file-ignores: 'TDL02' matches no rule id",
+                '[per-file-ignores]\n"*.json" = ["TDL08"]\n',
+                "per-file-ignores: 'TDL08' matches no rule id",
             ),
         ],
     )

@@ -520,12 +520,6 @@ class TestWrongTypes:
                     ),
                     (
                         1,
-                        58,
-                        "/containerDefinitions/0/image",
-                        'Container "#0" image must be a string, not null',
-                    ),
-                    (
-                        1,
                         73,
                         "/containerDefinitions/0/memory",
                         'Container "#0" memory must be an integer, not boolean true (container-level memory is an '

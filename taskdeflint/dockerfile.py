@@ -276,15 +276,10 @@ _BUILDKIT_FLAGS = {
 
 
 def buildkit_features(text: str) -> list[tuple[int, str]]:
-    """(line, what) of each thing in a Dockerfile that only BuildKit builds: a `# syntax=` directive,
-    BuildKit-only flags (`RUN --mount`, `COPY --link`, ...) and heredocs (`RUN <<EOF`)."""
+    """(line, what) of each thing in a Dockerfile that only BuildKit builds: BuildKit-only flags
+    (`RUN --mount`, `COPY --link`, ...) and heredocs (`RUN <<EOF`). A `# syntax=` directive is not one: the
+    legacy builder reads it as a comment and builds the rest."""
     found: list[tuple[int, str]] = []
-    for number, line in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
-        directive = _DIRECTIVE.match(line)
-        if directive is None:
-            break
-        if directive.group(1).lower() == "syntax":
-            found.append((number, f"the parser directive '# syntax={directive.group(2)}'"))
     for instruction, value, start in _instructions(text):
         flags, _ = _flags(value.split())
         for flag in _BUILDKIT_FLAGS.get(instruction, ()):

@@ -289,11 +289,13 @@ def _large(size: int) -> Iterator[tuple[str, bytes]]:
 
 
 def _seconds(data: bytes) -> float:
+    """The least CPU time of three lints: this process's own time, which other processes on a busy machine
+    do not add to as they do to the wall clock."""
     best = float("inf")
-    for _ in range(2):
-        started = time.perf_counter()
+    for _ in range(3):
+        started = time.process_time()
         result = LINTER.lint("big.json", data)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
         assert result is not None and result.findings
     return best
 

@@ -132,8 +132,10 @@ def _fail(path: Path, message: str) -> CatalogueError:
 def parse_rule(path: Path) -> Rule:
     import tomllib
 
+    from taskdeflint.config import parse_toml
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = parse_toml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(path, f"cannot read rule file: {error}") from None
     except tomllib.TOMLDecodeError as error:

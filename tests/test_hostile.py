@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,42 @@ def test_lint_stdin_when_stdin_is_closed(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert completed.stderr == "taskdeflint: error: <stdin>: cannot read stdin: stdin is closed\n"
     assert {f["path"] for f in json.loads(completed.stdout)} == {"t.json"}  # the other file is linted
+
+
+# --- -o and --write-baseline: atomic for regular files, straight to anything else ------------------------
+
+
+@pytest.mark.parametrize("option", ["-o", "--write-baseline"])
+def test_a_symlinked_output_is_written_through_the_link(tmp_path: Path, option: str) -> None:
+    (tmp_path / "t.json").write_text(PRIVILEGED, encoding="utf-8")
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "real.json").write_text("old\n", encoding="utf-8")
+    (tmp_path / "report.json").symlink_to("reports/real.json")
+    completed = capped(tmp_path, "--format", "json", "--fail-on", "never", option, "report.json", "t.json")
+    assert completed.returncode == 0, completed.stderr
+    assert (tmp_path / "report.json").is_symlink()
+    written = json.loads((tmp_path / "reports" / "real.json").read_text(encoding="utf-8"))
+    found = written if option == "-o" else written["findings"]
+    assert {f["path"] for f in found} == {"t.json"}
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["real.json"]  # no temporary left
+
+
+@pytest.mark.parametrize("option", ["-o", "--write-baseline"])
+def test_a_fifo_or_a_device_is_written_straight_not_replaced(tmp_path: Path, option: str) -> None:
+    (tmp_path / "t.json").write_text(PRIVILEGED, encoding="utf-8")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # so that the run's open does not wait
+    try:
+        process = start(tmp_path, "--format", "json", "--fail-on", "never", option, str(fifo), "t.json")
+        _, stderr = process.communicate(timeout=TIMEOUT)
+        received = os.read(reader, 1 << 20).decode("utf-8")
+    finally:
+        os.close(reader)
+    assert process.returncode == 0, stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert "t.json" in json.dumps(json.loads(received))
+    # /dev/null stays a device (as root, renaming over it would have made it a regular file).
+    completed = capped(tmp_path, "--fail-on", "never", option, os.devnull, "t.json")
+    assert completed.returncode == 0, completed.stderr
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -53,6 +54,15 @@ _EXAMPLE_KEYS = frozenset({"kind", "title", "document", "pointers", "config", "d
 
 class CatalogueError(Exception):
     """A rule file that cannot be used; the message names the file."""
+
+
+# Set to 1 (or true, yes, on): refuse rules whose check is Python code (`--no-python-rules` does the same).
+NO_PYTHON_RULES_ENV = "TASKDEFLINT_NO_PYTHON_RULES"
+
+
+def python_rules_refused(flag: bool = False) -> bool:
+    """Whether Python checks are refused: `--no-python-rules`, or the environment variable set."""
+    return flag or os.environ.get(NO_PYTHON_RULES_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,8 +338,36 @@ def builtin_rules() -> tuple[Rule, ...]:
     return tuple(_from_index(directory, text))
 
 
+def describe(rule: Rule) -> str:
+    """The rule and where it lives: `ORG001 (policies/checks.py:explode)` or `ORG002 (policies/x.toml)`."""
+    if rule.check is not None:
+        module, _, function = rule.check.partition(":")
+        where = f"{_shown(rule.origin.parent / module)}:{function}" if module.endswith(".py") else rule.check
+    else:
+        where = _shown(rule.origin)
+    return f"{rule.id} ({where})"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+def refuse(rule: Rule, refuse_python: bool) -> None:
+    """A `CatalogueError` for a user's rule with a Python check, when Python checks are refused."""
+    if refuse_python and rule.check is not None and not rule.builtin:
+        raise CatalogueError(
+            f"{describe(rule)}: Python checks are refused (--no-python-rules or {NO_PYTHON_RULES_ENV}); "
+            "a rule file's Python check runs the repository's code"
+        )
+
+
 def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
-    """The shipped rules plus user rule folders; ids and names must be unique across all of them."""
+    """The shipped rules plus user rule folders; ids and names must be unique across all of them. With
+    TASKDEFLINT_NO_PYTHON_RULES set, a user's rule with a Python check is an error."""
+    refuse_python = python_rules_refused()
     rules = list(builtin_rules())
     seen_ids = {rule.id: rule.origin for rule in rules}
     seen_names = {rule.name: rule.origin for rule in rules}
@@ -341,6 +379,7 @@ def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
                 raise _fail(rule.origin, f"id {rule.id} is already used by {seen_ids[rule.id]}")
             if rule.name in seen_names:
                 raise _fail(rule.origin, f"name {rule.name} is already used by {seen_names[rule.name]}")
+            refuse(rule, refuse_python)
             seen_ids[rule.id] = rule.origin
             seen_names[rule.name] = rule.origin
             rules.append(rule)

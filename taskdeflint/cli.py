@@ -111,6 +111,12 @@ def main() -> None:
     default=None,
     help="Processes for large runs (64 files or more). Default: one per CPU core. Output order is the same.",
 )
+@click.option(
+    "--no-python-rules",
+    is_flag=True,
+    help="Refuse rules whose check is Python code (a rules-dir runs the repository's code otherwise). "
+    "Also TASKDEFLINT_NO_PYTHON_RULES=1.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and linted.")
 @click.option(
@@ -132,6 +138,7 @@ def lint(
     baseline: Path | None,
     write_baseline: Path | None,
     jobs: int | None,
+    no_python_rules: bool,
     quiet: bool,
     verbose: bool,
     color: str,
@@ -160,6 +167,7 @@ def lint(
         baseline=baseline,
         write_baseline=write_baseline,
         jobs=jobs,
+        no_python_rules=no_python_rules,
         quiet=quiet,
         verbose=verbose,
         color=color,

@@ -36,6 +36,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "rules-dir": _GLOBS,
         "baseline": {"type": "string", "minLength": 1},
         "max-file-size": {"type": "integer", "minimum": 1, "maximum": MAX_FILE_SIZE_LIMIT},
+        "rule-timeout": {"type": "number", "minimum": 0, "maximum": 3600},
         "severity": {
             "type": "object",
             "propertyNames": {"pattern": "^[A-Z]{2,8}[0-9]{3}$"},
@@ -98,6 +99,7 @@ class Config:
     suppressions: tuple[Suppression, ...] = ()
     services: dict[str, Any] = field(default_factory=dict)
     max_file_size: int | None = None
+    rule_timeout: float | None = None
 
 
 def find_config(start: Path) -> Path | None:
@@ -196,6 +198,7 @@ def load_config(path: Path) -> Config:
         suppressions=suppressions,
         services=data.get("services", {}),
         max_file_size=data.get("max-file-size"),
+        rule_timeout=data.get("rule-timeout"),
     )
 
 

@@ -11,12 +11,13 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint import document as doc
-from taskdeflint.catalogue import Catalogue, CheckFunction, Rule
+from taskdeflint.catalogue import Catalogue, CheckFunction, Rule, describe
 from taskdeflint.config import Suppression
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.positions import join
 from taskdeflint.unknown import certain, is_unknown
+from taskdeflint.userrules import RuleFailure
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,6 +50,8 @@ class Policy:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     max_bytes: int = doc.MAX_BYTES
+    # Seconds one of the user's rules may take on one task definition (0: no limit).
+    rule_timeout: float = 10.0
 
     def selected(self, rule_id: str) -> bool:
         return matches(rule_id, self.select) and not matches(rule_id, self.ignore)
@@ -62,6 +65,8 @@ class FileResult:
     findings: list[Finding]
     used_suppressions: set[int] = field(default_factory=set)
     match_path: str = ""
+    # Why some of the user's rules could not judge this file (their findings are missing).
+    errors: list[str] = field(default_factory=list)
 
 
 @cache
@@ -102,13 +107,23 @@ class Linter:
         self.policy = policy
         self.rules = catalogue.by_id
         self._checks: list[tuple[Rule, CheckFunction | None]] = [
-            (rule, None if rule.schema is not None else rule.load_check())
+            (rule, self._check(rule))
             for rule in catalogue.rules
             if not rule.engine_stage and policy.selected(rule.id)
         ]
         self._schema_selected = policy.selected(doc.SCHEMA_VIOLATION)
 
-    def raw_findings(self, loaded: doc.Loaded) -> Iterator[doc.Raw]:
+    def _check(self, rule: Rule) -> CheckFunction | None:
+        """A rule's check function; the user's rules (checks and fragments) run guarded."""
+        check = None if rule.schema is not None else rule.load_check()
+        if rule.builtin:
+            return check
+        from taskdeflint.userrules import guard
+
+        return guard(rule, check or partial(run_fragment, rule), self.policy.rule_timeout)
+
+    def raw_findings(self, loaded: doc.Loaded, failures: list[str] | None = None) -> Iterator[doc.Raw]:
+        """The file's findings before the policy; a user's rule that fails is named in `failures`."""
         yield from loaded.raws
         if not loaded.targets:
             return
@@ -120,7 +135,14 @@ class Linter:
                     yield target.annotate(raw)
             for rule, check in self._checks:
                 # With unknown values (templates, plans), only what holds whatever they turn out to be.
-                found = certain(partial(_run, rule, check), target.taskdef)
+                try:
+                    found = list(certain(partial(_run, rule, check), target.taskdef))
+                except RuleFailure as failure:
+                    if failures is not None:
+                        failures.append(
+                            f"rule {describe(failure.rule)} {failure.reason}; its findings are missing"
+                        )
+                    continue
                 for pointer, message in found:
                     yield target.annotate(doc.Raw(rule.id, message, target.to_document(pointer)))
 
@@ -152,7 +174,7 @@ class Linter:
         suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(where, s.files)]
         result = FileResult(path, [], match_path=where)
         seen: set[tuple[str, str, int | None, str]] = set()
-        for raw in self.raw_findings(loaded):
+        for raw in self.raw_findings(loaded, result.errors):
             if not self.policy.selected(raw.rule) or matches(raw.rule, ignored):
                 continue
             key = (raw.rule, raw.pointer, raw.offset, raw.message)

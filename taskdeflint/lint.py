@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, TextIO
 from taskdeflint import baseline as baseline_file
 from taskdeflint import files
 from taskdeflint.atomic import write_text
-from taskdeflint.catalogue import Catalogue, CatalogueError, load_catalogue
+from taskdeflint.catalogue import Catalogue, CatalogueError, load_catalogue, python_rules_refused
 from taskdeflint.config import Config, ConfigError, discover
 from taskdeflint.document import MAX_BYTES
 from taskdeflint.engine import FileResult, Linter, Policy, glob_match
 from taskdeflint.findings import Finding, Severity
+from taskdeflint.userrules import DEFAULT_TIMEOUT, check_user_rules
 
 if TYPE_CHECKING:
     from taskdeflint.dockerfile import DockerfileFacts
@@ -41,6 +42,7 @@ class LintSettings:
     verbose: bool = False
     color: str = "auto"
     jobs: int | None = None
+    no_python_rules: bool = False
     cwd: Path = field(default_factory=Path.cwd)
 
 
@@ -59,6 +61,7 @@ def _policy(settings: LintSettings, config: Config) -> Policy:
         per_file_ignores=config.per_file_ignores,
         suppressions=config.suppressions,
         max_bytes=config.max_file_size or MAX_BYTES,
+        rule_timeout=DEFAULT_TIMEOUT if config.rule_timeout is None else config.rule_timeout,
     )
 
 
@@ -243,6 +246,7 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
 
     config = discover(settings.cwd, None if settings.config is None else settings.cwd / settings.config)
     catalogue = load_catalogue(config.rules_dirs + settings.rules_dirs)
+    check_user_rules(catalogue, python_rules_refused(settings.no_python_rules))
     for rule_id in config.severity:
         if catalogue.get(rule_id) is None:
             raise ConfigError(f"{config.path}: severity: unknown rule {rule_id}")
@@ -278,6 +282,8 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             if settings.verbose:
                 print(f"taskdeflint: skipped {source.display}: not a task definition", file=stderr)
             continue
+        # A user's rule that failed on this file: its other findings are reported, the failure too.
+        errors.extend(files.ReadError(result.path, message) for message in result.errors)
         results.append(result)
     linted = len(results)
 

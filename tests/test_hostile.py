@@ -10,9 +10,12 @@ import resource
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import lint
 
 # What one lint run may use: a few seconds, and far less memory than a pathological input would take.
 TIMEOUT = 20
@@ -155,3 +158,185 @@ def test_a_fifo_or_a_device_is_written_straight_not_replaced(tmp_path: Path, opt
     completed = capped(tmp_path, "--fail-on", "never", option, os.devnull, "t.json")
     assert completed.returncode == 0, completed.stderr
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+# --- the user's rules: refused on request, checked at load time, kept from harming the run ---------------
+
+
+def _rule(rule_id: str, logic: str, message: str = "") -> str:
+    bad = '{"family": "boom", "containerDefinitions": [{"name": "a", "image": "a:1"}]}'
+    return f"""
+id = "{rule_id}"
+name = "rule-{rule_id.lower()}"
+severity = "error"
+summary = "A rule of the user's."
+source = "This test."
+docs = "A rule with a bug, as a user's own rule may have."
+{logic}
+{message}
+
+[[examples]]
+kind = "good"
+document = '{{"family": "a", "containerDefinitions": [{{"name": "a", "image": "a:1"}}]}}'
+
+[[examples]]
+kind = "bad"
+document = '{bad}'
+pointers = ["/family"]
+"""
+
+
+MISBEHAVING = """
+import sys
+import time
+
+
+def leaves(td):
+    if td.data.get("family") == "boom":
+        sys.exit(3)
+    return []
+
+
+def raises(td):
+    if td.data.get("family") == "boom":
+        raise RuntimeError("the value s3cr3t")
+    return []
+
+
+def garbage(td):
+    return None if td.data.get("family") == "boom" else []
+
+
+def garbage_items(td):
+    return [42] if td.data.get("family") == "boom" else []
+
+
+def prints(td):
+    print('{"forged": "report"}')
+    return [("/family", "Family is checked")] if td.data.get("family") == "boom" else []
+
+
+def loops(td):
+    while td.data.get("family") == "boom":
+        try:
+            pass
+        except Exception:
+            pass
+    return []
+"""
+
+
+def _policies(folder: Path, rules: dict[str, str], code: str = MISBEHAVING) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / "checks.py").write_text(code, encoding="utf-8")
+    for rule_id, logic in rules.items():
+        (folder / f"{rule_id}.toml").write_text(_rule(rule_id, logic), encoding="utf-8")
+
+
+def test_rules_that_exit_raise_return_garbage_print_or_loop_are_named_and_the_report_stands(
+    tmp_path: Path,
+) -> None:
+    functions = ["leaves", "raises", "garbage", "garbage_items", "prints", "loops"]
+    _policies(
+        tmp_path / "policies",
+        {f"ORG00{n}": f'check = "checks.py:{f}"' for n, f in enumerate(functions, 1)},
+    )
+    (tmp_path / ".taskdeflint.toml").write_text(
+        'rules-dir = ["policies"]\nrule-timeout = 0.5\n', encoding="utf-8"
+    )
+    (tmp_path / "boom.json").write_text(PRIVILEGED.replace('"web", "c', '"boom", "c'), encoding="utf-8")
+    (tmp_path / "t.json").write_text(PRIVILEGED, encoding="utf-8")
+    started = time.monotonic()
+    completed = capped(tmp_path, "--format", "json", ".")
+    assert time.monotonic() - started < TIMEOUT / 2
+    assert completed.returncode == 2, completed.stderr
+    findings = json.loads(completed.stdout)  # stdout holds the report alone
+    assert {(f["path"], f["rule"]) for f in findings if f["rule"].startswith("ORG")} == {
+        ("boom.json", "ORG005")
+    }
+    assert {f["path"] for f in findings if f["rule"] == "TDL101"} == {"boom.json", "t.json"}
+    errors = [line for line in completed.stderr.splitlines() if line.startswith("taskdeflint: error:")]
+    assert errors == [
+        "taskdeflint: error: boom.json: rule ORG001 (policies/checks.py:leaves) called sys.exit(3); its findings "
+        "are missing",
+        "taskdeflint: error: boom.json: rule ORG002 (policies/checks.py:raises) raised RuntimeError at "
+        "checks.py:14; its findings are missing",
+        "taskdeflint: error: boom.json: rule ORG003 (policies/checks.py:garbage) returned NoneType, not "
+        "(pointer, message) pairs; its findings are missing",
+        "taskdeflint: error: boom.json: rule ORG004 (policies/checks.py:garbage_items) gave int where a "
+        "(pointer, message) pair of strings is expected; its findings are missing",
+        "taskdeflint: error: boom.json: rule ORG006 (policies/checks.py:loops) took longer than 0.5 s "
+        "(rule-timeout) and was stopped; its findings are missing",
+    ]
+    assert '{"forged": "report"}' in completed.stderr  # what a check prints goes to stderr
+    assert "s3cr3t" not in completed.stdout + completed.stderr
+
+
+LOAD_ERRORS = {
+    "syntax": (
+        'check = "broken.py:f"',
+        "def f(td):\n    return [\n",
+        "cannot load the check: SyntaxError at broken.py:",
+    ),
+    "import": (
+        'check = "broken.py:f"',
+        "import no_such_module_here\n",
+        "cannot load the check: raised ModuleNotFoundError",
+    ),
+    "exit-on-import": (
+        'check = "broken.py:f"',
+        "raise SystemExit(4)\n",
+        "cannot load the check: called sys.exit(4)",
+    ),
+    "missing-function": ('check = "broken.py:nothing"', "x = 1\n", "is not a function"),
+    "bad-ref": (
+        'schema = \'{"$ref": "#/$defs/nowhere"}\'',
+        "",
+        "$ref '#/$defs/nowhere' at '/' does not resolve",
+    ),
+    "bad-type": ('schema = \'{"type": "text"}\'', "", "invalid schema fragment at '/type'"),
+    "bad-regex": (
+        'schema = \'{"properties": {"family": {"pattern": "([a-z"}}}\'',
+        "",
+        "invalid schema fragment",
+    ),
+    "bad-placeholder": (
+        'schema = \'{"required": ["cpu"]}\'\nmessage = "{container} lacks {what}"',
+        "",
+        "uses {what}",
+    ),
+    "bad-format": ('schema = \'{"required": ["cpu"]}\'\nmessage = "{container"', "", "message template"),
+}
+
+
+@pytest.mark.parametrize("case", LOAD_ERRORS)
+def test_a_rule_that_cannot_load_is_a_config_error_that_names_it(tmp_path: Path, case: str) -> None:
+    logic, code, words = LOAD_ERRORS[case]
+    if logic.startswith("schema") and "message" not in logic:
+        logic += '\nmessage = "{container} is wrong"'
+    (tmp_path / "t.json").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "broken.py").write_text(code, encoding="utf-8")
+    (tmp_path / "policies" / "ORG001.toml").write_text(_rule("ORG001", logic), encoding="utf-8")
+    if case == "syntax":  # one in its own capped process; the others in this one, for speed
+        completed = capped(tmp_path, "--rules-dir", "policies", "t.json")
+        assert completed.stdout == ""
+        _one_error(completed, "ORG001 (policies/broken.py:f): ", words)
+        return
+    result = lint(tmp_path, "t.json", rules_dirs=(tmp_path / "policies",))
+    assert result.code == 2 and result.stdout == ""
+    _one_error(subprocess.CompletedProcess((), result.code, result.stdout, result.stderr), "ORG001 (", words)
+
+
+def test_python_rules_can_be_refused(tmp_path: Path) -> None:
+    _policies(tmp_path / "policies", {"ORG001": 'check = "checks.py:raises"'})
+    (tmp_path / "policies" / "checks.py").write_text("raise SystemExit('the module ran')\n", encoding="utf-8")
+    (tmp_path / "t.json").write_text(GOOD, encoding="utf-8")
+    (tmp_path / ".taskdeflint.toml").write_text('rules-dir = ["policies"]\n', encoding="utf-8")
+    flag = start(tmp_path, "--no-python-rules", "t.json")
+    variable = start(tmp_path, "t.json", env=_env(TASKDEFLINT_NO_PYTHON_RULES="1"))
+    for process in (flag, variable):
+        stdout, stderr = process.communicate(timeout=TIMEOUT)
+        completed = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+        _one_error(completed, "ORG001 (policies/checks.py:raises): Python checks are refused")
+        assert "the module ran" not in stderr

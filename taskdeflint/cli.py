@@ -149,7 +149,8 @@ def lint(
     describe-task-definition output, or a list of container definitions). With no PATHS, the config's
     include globs are linted, or else the current folder.
 
-    Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O error.
+    Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O error,
+    130 interrupted (SIGINT), 143 terminated (SIGTERM).
     """
     from taskdeflint.lint import LintSettings, run
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from taskdeflint.dockerfile import DockerfileFacts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# As a shell reports a process ended by SIGINT or SIGTERM: 128 + the signal's number.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 UNUSED_SUPPRESSION = "TDL901"
 
 
@@ -196,23 +200,25 @@ def internal_error(error: BaseException) -> str:
     )
 
 
+def _not_linted(source: files.Source, why: str) -> files.ReadError:
+    return files.ReadError(source.display, f"not linted: {why}")
+
+
 def _lint_all(sources: list[files.Source], jobs: int | None) -> Iterator[FileResult | files.ReadError | None]:
-    """Results in the order of `sources`, from `jobs` processes (default: one per core) for many files."""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or len(sources) < PARALLEL_MIN_FILES or any(source.path is None for source in sources):
-        # Few files, or stdin (which only this process can read).
+    """Results in the order of `sources`, from `jobs` processes (default: one per core) for many files;
+    never more processes than files. A file whose worker process dies is reported as not linted."""
+    from taskdeflint import workers
+
+    jobs = min(jobs or workers.cpu_count(), len(sources))
+    if (
+        jobs < 2
+        or len(sources) < PARALLEL_MIN_FILES
+        or any(source.path is None for source in sources)  # stdin, which only this process can read
+        or not workers.available()
+    ):
         yield from map(_lint_source, sources)
         return
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_lint_source, sources)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunk = max(1, len(sources) // (jobs * 8))
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_lint_source, sources, chunksize=chunk)
+    yield from workers.Pool(_lint_source, sources, jobs, _not_linted)
 
 
 def _dockerfile_facts(
@@ -231,14 +237,44 @@ def _dockerfile_facts(
     return facts_for(config, [s.path for s in sources if s.path is not None], warn)
 
 
+class _Terminated(BaseException):
+    """SIGTERM arrived; raised where the run is, so that its workers are stopped on the way out."""
+
+
+@contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM raises `_Terminated` for the duration (in the main thread; elsewhere it cannot be set)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        return _run(settings, stdout, stderr)
+        with _terminable():
+            return _run(settings, stdout, stderr)
     except (ConfigError, CatalogueError, baseline_file.BaselineError, UsageError) as error:
         print(f"taskdeflint: error: {error}", file=stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt:  # the worker processes are stopped by now
+        print("taskdeflint: interrupted", file=stderr)
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        print("taskdeflint: terminated", file=stderr)
+        return EXIT_TERMINATED
 
 
 def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:

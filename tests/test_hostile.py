@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import stat
 import subprocess
 import sys
@@ -340,3 +341,94 @@ def test_python_rules_can_be_refused(tmp_path: Path) -> None:
         completed = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
         _one_error(completed, "ORG001 (policies/checks.py:raises): Python checks are refused")
         assert "the module ran" not in stderr
+
+
+# --- signals and workers ---------------------------------------------------------------------------------
+
+SLOW = "import time\n\n\ndef slow(td):\n    time.sleep(float(td.data.get('family', '0')[1:] or 0))\n    return []\n"
+
+
+def _slow_project(folder: Path, files: int, seconds: float) -> None:
+    """`files` task definitions that a rule of the user's takes `seconds` each to lint."""
+    _policies(folder / "policies", {"ORG001": 'check = "checks.py:slow"'}, code=SLOW)
+    (folder / ".taskdeflint.toml").write_text('rules-dir = ["policies"]\n', encoding="utf-8")
+    for number in range(files):
+        text = PRIVILEGED.replace('"family": "web"', f'"family": "s{seconds}"')
+        (folder / f"t{number:03}.json").write_text(text, encoding="utf-8")
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def _workers(process: subprocess.Popen[str], count: int) -> set[int]:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        found = _children(process.pid)
+        if len(found) >= count:
+            return found
+        time.sleep(0.02)
+    raise AssertionError("the worker processes did not start")
+
+
+def _gone(pids: set[int]) -> bool:
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.parametrize(
+    ("sent", "code", "said"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+)
+def test_a_signal_stops_a_parallel_run_promptly_and_leaves_no_worker(
+    tmp_path: Path, sent: signal.Signals, code: int, said: str
+) -> None:
+    _slow_project(tmp_path, 100, 0.2)  # 10 s of work on two workers
+    process = start(tmp_path, "--jobs", "2", ".")
+    workers = _workers(process, 2)
+    time.sleep(0.3)
+    signalled = time.monotonic()
+    process.send_signal(sent)
+    stdout, stderr = process.communicate(timeout=TIMEOUT)
+    assert time.monotonic() - signalled < 2  # not after the queued files
+    assert (process.returncode, stdout, stderr) == (code, "", f"taskdeflint: {said}\n")
+    assert _gone(workers)
+
+
+def test_a_worker_killed_by_the_kernel_costs_its_file_only(tmp_path: Path) -> None:
+    _slow_project(tmp_path, 80, 0.02)
+    process = start(tmp_path, "--jobs", "2", "--format", "json", ".")
+    victim = min(_workers(process, 2))
+    os.kill(victim, signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 2, stderr
+    (line,) = stderr.splitlines()
+    assert line.startswith("taskdeflint: error: t") and line.endswith(
+        ": not linted: the worker process linting it was killed by SIGKILL"
+    ), line
+    lost = line.split(": ")[2]
+    reported = {f["path"] for f in json.loads(stdout)}
+    assert reported == {f"t{n:03}.json" for n in range(80)} - {lost}
+    assert not _children(process.pid)
+
+
+def test_jobs_is_never_more_than_the_items() -> None:
+    from taskdeflint.workers import Pool
+
+    pool = Pool(lambda item: (item, os.getpid()), [1, 2, 3], 50, lambda item, why: (item, 0))
+    results = list(pool)
+    assert [item for item, _ in results] == [1, 2, 3]
+    assert pool.jobs == 3 and len({pid for _, pid in results}) <= 3
+    assert 0 not in {pid for _, pid in results} and os.getpid() not in {pid for _, pid in results}

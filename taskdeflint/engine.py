@@ -15,6 +15,7 @@ from taskdeflint.catalogue import Catalogue, CheckFunction, Rule, describe
 from taskdeflint.config import Suppression
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
+from taskdeflint.masking import hidden_values, mask
 from taskdeflint.positions import join
 from taskdeflint.unknown import certain, is_unknown
 from taskdeflint.userrules import RuleFailure
@@ -174,6 +175,7 @@ class Linter:
         suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(where, s.files)]
         result = FileResult(path, [], match_path=where)
         seen: set[tuple[str, str, int | None, str]] = set()
+        hidden: list[str] | None = None  # what messages may not echo whole, found at the first finding
         for raw in self.raw_findings(loaded, result.errors):
             if not self.policy.selected(raw.rule) or matches(raw.rule, ignored):
                 continue
@@ -185,11 +187,14 @@ class Linter:
             if suppression is not None:
                 result.used_suppressions.add(suppression.index)
                 continue
-            result.findings.append(self._place(path, raw, loaded))
+            if hidden is None:
+                hidden = hidden_values(target.taskdef for target in loaded.targets)
+            result.findings.append(self._place(path, raw, loaded, hidden))
         result.findings.sort()
         return result
 
-    def _place(self, path: str, raw: doc.Raw, loaded: doc.Loaded) -> Finding:
+    def _place(self, path: str, raw: doc.Raw, loaded: doc.Loaded, hidden: list[str]) -> Finding:
+        """The finding, placed in the file; its message masked (no credential, whatever the rule quotes)."""
         rule = self.rules.get(raw.rule)
         severity = self.policy.severity.get(raw.rule) or (rule.severity if rule else Severity.ERROR)
         positions = loaded.positions
@@ -213,7 +218,7 @@ class Linter:
             end_column=end_column,
             name=rule.name if rule else raw.rule.lower(),
             severity=severity,
-            message=raw.message,
+            message=mask(raw.message, hidden),
             pointer=raw.pointer,
         )
 

@@ -187,6 +187,14 @@ def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
         return files.ReadError(source.display, internal_error(error))
 
 
+def _say(stderr: TextIO, text: str) -> None:
+    """One line on stderr. File names in it may hold line breaks or escape sequences: they are escaped as
+    the report formats escape them, so that no name can forge a line (a GitHub workflow command, say)."""
+    from taskdeflint.formats import escape_controls
+
+    print(f"taskdeflint: {escape_controls(text)}", file=stderr)
+
+
 def internal_error(error: BaseException) -> str:
     """One line for an exception that is a bug in taskdeflint: its type and where it was raised. Not its
     message, which may quote a value of the file (a secret, even), and not the traceback."""
@@ -232,7 +240,7 @@ def _dockerfile_facts(
 
     def warn(message: str) -> None:
         if stderr is not None:
-            print(f"taskdeflint: {message}", file=stderr)
+            _say(stderr, message)
 
     return facts_for(config, [s.path for s in sources if s.path is not None], warn)
 
@@ -267,7 +275,7 @@ def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | N
         with _terminable():
             return _run(settings, stdout, stderr)
     except (ConfigError, CatalogueError, baseline_file.BaselineError, UsageError) as error:
-        print(f"taskdeflint: error: {error}", file=stderr)
+        _say(stderr, f"error: {error}")
         return EXIT_ERROR
     except KeyboardInterrupt:  # the worker processes are stopped by now
         print("taskdeflint: interrupted", file=stderr)
@@ -303,7 +311,7 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
     missing = [e for e in errors if e.message == "no such file or folder"]
     if missing:
         for error in missing:
-            print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
+            _say(stderr, f"error: {error.display}: {error.message}")
         return EXIT_ERROR
 
     global _WORKER, _DOCKERFILES
@@ -316,7 +324,7 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             continue
         if result is None:
             if settings.verbose:
-                print(f"taskdeflint: skipped {source.display}: not a task definition", file=stderr)
+                _say(stderr, f"skipped {source.display}: not a task definition")
             continue
         # A user's rule that failed on this file: its other findings are reported, the failure too.
         errors.extend(files.ReadError(result.path, message) for message in result.errors)
@@ -340,12 +348,9 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
         except OSError as failure:
             raise UsageError(_cannot_write(settings.write_baseline, failure)) from None
         count = len(found)
-        print(
-            f"taskdeflint: wrote {count} finding{'' if count == 1 else 's'} to {settings.write_baseline}",
-            file=stderr,
-        )
+        _say(stderr, f"wrote {count} finding{'' if count == 1 else 's'} to {settings.write_baseline}")
         for error in errors:
-            print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
+            _say(stderr, f"error: {error.display}: {error.message}")
         return EXIT_ERROR if errors else EXIT_OK
     if known is not None and baseline_path is not None:
         folder = (settings.cwd / baseline_path).parent
@@ -355,7 +360,7 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             )
 
     for error in errors:
-        print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
+        _say(stderr, f"error: {error.display}: {error.message}")
     out_stream = stdout if settings.output is None else None
     report = Report(
         results,

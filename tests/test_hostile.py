@@ -432,3 +432,84 @@ def test_jobs_is_never_more_than_the_items() -> None:
     assert [item for item, _ in results] == [1, 2, 3]
     assert pool.jobs == 3 and len({pid for _, pid in results}) <= 3
     assert 0 not in {pid for _, pid in results} and os.getpid() not in {pid for _, pid in results}
+
+
+# --- secrets in messages, and file names on stderr -------------------------------------------------------
+
+TOKEN = "tok" + os.urandom(8).hex()
+IN_ARN = "pw" + os.urandom(8).hex()
+REGISTRY = "reg" + os.urandom(8).hex()
+URL_PASSWORD = "url" + os.urandom(8).hex()
+SIGNATURE = os.urandom(8).hex()
+USER_PASSWORD = "Usr" + os.urandom(8).hex()
+CURL_PASSWORD = "curl" + os.urandom(8).hex()
+QUOTED = [TOKEN, IN_ARN, REGISTRY, URL_PASSWORD, SIGNATURE, USER_PASSWORD, CURL_PASSWORD]
+
+
+def _quoting_secrets() -> str:
+    web = {
+        "name": "web",
+        "image": "nginx:1.27",
+        "memory": 512,
+        "user": f"root:{USER_PASSWORD}!",
+        "healthCheck": {
+            "command": [f"curl -fsS -H 'Authorization: Bearer {TOKEN}' http://localhost/ || exit 1"]
+        },
+        "secrets": [{"name": "DB", "valueFrom": f"arn:{IN_ARN}"}],
+        "repositoryCredentials": {"credentialsParameter": f"arn:{REGISTRY}"},
+        "environmentFiles": [
+            {
+                "type": "s3",
+                "value": f"https://deploy:{URL_PASSWORD}@b.example.com/a.env?X-Amz-Signature={SIGNATURE}",
+            }
+        ],
+    }
+    side = {
+        "name": "side",
+        "image": "busybox:1.36",
+        "memory": 64,
+        "healthCheck": {"command": [f"curl -u admin:{CURL_PASSWORD} http://localhost/"]},
+    }
+    return json.dumps({"family": "web", "containerDefinitions": [web, side]}, indent=2)
+
+
+def test_no_message_echoes_a_credential_or_a_secret_where_an_arn_belongs(tmp_path: Path) -> None:
+    (tmp_path / "t.json").write_text(_quoting_secrets(), encoding="utf-8")
+    completed = capped(tmp_path, "--format", "json", "t.json")
+    assert completed.returncode == 1, completed.stderr
+    messages = {f["pointer"]: f["message"] for f in json.loads(completed.stdout)}
+    web = "/containerDefinitions/0"
+    assert messages[f"{web}/healthCheck/command/0"].startswith(
+        'Container "web" healthCheck.command starts with "curl -fsS -H \'Authorization: Bearer ***\' '
+        'http://localhost/ || exit 1"'
+    )
+    assert messages[f"{web}/secrets/0/valueFrom"].startswith(
+        'Container "web" secret "DB": valueFrom "arn:***" '
+    )
+    assert messages[f"{web}/repositoryCredentials/credentialsParameter"].startswith(
+        'Container "web" repositoryCredentials.credentialsParameter "arn:***" '
+    )
+    assert messages[f"{web}/environmentFiles/0/value"].startswith(
+        'Container "web" environment file "http***" '
+    )
+    assert messages[f"{web}/user"] == 'Container "web" runs as root (user "root***")'
+    assert "curl -u admin:*** http://localhost/" in messages["/containerDefinitions/1/healthCheck/command/0"]
+    github = capped(tmp_path, "--format", "github", "t.json")
+    for text in (completed.stdout, github.stdout, github.stderr):
+        assert not [secret for secret in QUOTED if secret in text]
+
+
+def test_file_names_on_stderr_cannot_forge_lines(tmp_path: Path) -> None:
+    name = "x\n::error file=forged.json::forged\n.json"
+    (tmp_path / name).symlink_to("nowhere.json")
+    (tmp_path / "t.json").write_text(PRIVILEGED, encoding="utf-8")
+    completed = capped(tmp_path, "-v", "--format", "github", name, "t.json", "gone\n::warning::x.json")
+    assert completed.returncode == 2
+    assert completed.stderr == "taskdeflint: error: gone\\n::warning::x.json: no such file or folder\n"
+    completed = capped(tmp_path, "-v", "--format", "github", name, "t.json")
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines() == [
+        "taskdeflint: error: x\\n::error file=forged.json::forged\\n.json: cannot read file: No such file or "
+        "directory",
+        "taskdeflint: linted 1 file",
+    ]

@@ -169,6 +169,8 @@ def load_config(path: Path) -> Config:
         prefix = ""
     lines = _suppress_lines(text, is_pyproject)
     _validate(path, data, prefix, lines)
+    if data.get("rule-timeout") != data.get("rule-timeout"):  # NaN, which TOML allows and no bound refuses
+        raise ConfigError(f"{path}: {prefix}rule-timeout: nan is not a number of seconds")
     root = path.parent.resolve()
     suppressions = tuple(
         Suppression(

@@ -96,8 +96,16 @@ NESTED = "[" * 5000 + "]" * 5000
             ("--baseline", "baseline.json", "t.json"),
             ("baseline.json", "nested"),
         ),
+        ("config.toml", "rule-timeout = nan\n", ("t.json",), ("rule-timeout", "nan")),
     ],
-    ids=["deep-toml", "deep-parent-pyproject", "huge-max-file-size", "absolute-include", "deep-baseline"],
+    ids=[
+        "deep-toml",
+        "deep-parent-pyproject",
+        "huge-max-file-size",
+        "absolute-include",
+        "deep-baseline",
+        "nan-rule-timeout",
+    ],
 )
 def test_a_config_problem_is_one_error_line_and_exit_2(
     tmp_path: Path, name: str, text: str, args: tuple[str, ...], words: tuple[str, ...]

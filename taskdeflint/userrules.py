@@ -73,15 +73,13 @@ def _import(rule: Rule) -> None:
             rule.load_check()
     except CatalogueError as error:
         raise CatalogueError(f"{describe(rule)}: {error}") from None
-    except KeyboardInterrupt:
-        raise
     except SyntaxError as error:
         where = f" at {Path(error.filename).name}:{error.lineno}" if error.filename else ""
         raise CatalogueError(f"{describe(rule)}: cannot load the check: SyntaxError{where}") from None
     except ImportError as error:  # its message names a module, not a value of a file
         detail = f"{_exception(error)} ({error})"
         raise CatalogueError(f"{describe(rule)}: cannot load the check: {detail}") from None
-    except BaseException as error:  # an import error, sys.exit, anything the module does
+    except (Exception, SystemExit) as error:  # an import error, sys.exit (Ctrl-C and SIGTERM go through)
         raise CatalogueError(f"{describe(rule)}: cannot load the check: {_exception(error)}") from None
 
 
@@ -208,9 +206,7 @@ def guard(
             raise RuleFailure(
                 rule, f"took longer than {timeout:g} s (rule-timeout) and was stopped"
             ) from None
-        except KeyboardInterrupt:
-            raise
-        except BaseException as error:  # sys.exit too: the user's code must not end the run
+        except (Exception, SystemExit) as error:  # sys.exit must not end the run; Ctrl-C and SIGTERM do
             raise RuleFailure(rule, _exception(error)) from None
         return found
 

@@ -172,7 +172,8 @@ def test_a_fifo_or_a_device_is_written_straight_not_replaced(tmp_path: Path, opt
 # --- the user's rules: refused on request, checked at load time, kept from harming the run ---------------
 
 
-def _rule(rule_id: str, logic: str, message: str = "") -> str:
+def user_rule(rule_id: str, logic: str) -> str:
+    """A rule file of the user's: `logic` is its `check = ...` or `schema = ...` (and `message = ...`)."""
     bad = '{"family": "boom", "containerDefinitions": [{"name": "a", "image": "a:1"}]}'
     return f"""
 id = "{rule_id}"
@@ -182,7 +183,6 @@ summary = "A rule of the user's."
 source = "This test."
 docs = "A rule with a bug, as a user's own rule may have."
 {logic}
-{message}
 
 [[examples]]
 kind = "good"
@@ -239,7 +239,7 @@ def _policies(folder: Path, rules: dict[str, str], code: str = MISBEHAVING) -> N
     folder.mkdir(exist_ok=True)
     (folder / "checks.py").write_text(code, encoding="utf-8")
     for rule_id, logic in rules.items():
-        (folder / f"{rule_id}.toml").write_text(_rule(rule_id, logic), encoding="utf-8")
+        (folder / f"{rule_id}.toml").write_text(user_rule(rule_id, logic), encoding="utf-8")
 
 
 def test_rules_that_exit_raise_return_garbage_print_or_loop_are_named_and_the_report_stands(
@@ -326,7 +326,7 @@ def test_a_rule_that_cannot_load_is_a_config_error_that_names_it(tmp_path: Path,
     (tmp_path / "t.json").write_text(GOOD, encoding="utf-8")
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "broken.py").write_text(code, encoding="utf-8")
-    (tmp_path / "policies" / "ORG001.toml").write_text(_rule("ORG001", logic), encoding="utf-8")
+    (tmp_path / "policies" / "ORG001.toml").write_text(user_rule("ORG001", logic), encoding="utf-8")
     if case == "syntax":  # one in its own capped process; the others in this one, for speed
         completed = capped(tmp_path, "--rules-dir", "policies", "t.json")
         assert completed.stdout == ""

@@ -36,6 +36,7 @@ from taskdeflint.findings import Finding
 from taskdeflint.formats import FORMATS, Report, renderer
 from taskdeflint.schema import task_definition_schema
 from tests.conftest import lint
+from tests.test_hostile import user_rule
 
 CATALOGUE = load_catalogue()
 LINTER = Linter(CATALOGUE, Policy())
@@ -488,24 +489,7 @@ def test_file_names_that_are_not_utf8_or_hold_line_breaks(tmp_path: Path, output
 
 # --- one bad file never stops the others --------------------------------------------------------------------
 
-EXPLODING_RULE = """
-id = "ORG001"
-name = "exploding-rule"
-severity = "error"
-summary = "Raises on the family named boom."
-source = "This test."
-docs = "A rule with a bug, as a user's own rule may have."
-check = "checks.py:explode"
-
-[[examples]]
-kind = "good"
-document = '{"family": "a", "containerDefinitions": [{"name": "a", "image": "a:1"}]}'
-
-[[examples]]
-kind = "bad"
-document = '{"family": "boom", "containerDefinitions": [{"name": "a", "image": "a:1"}]}'
-pointers = ["/family"]
-"""
+EXPLODING_RULE = user_rule("ORG001", 'check = "checks.py:explode"')
 EXPLODING_CHECK = """
 def explode(td):
     if td.data.get("family") == "boom":

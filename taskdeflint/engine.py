@@ -18,7 +18,7 @@ from taskdeflint.findings import Finding, Severity
 from taskdeflint.masking import hidden_values, mask
 from taskdeflint.positions import join
 from taskdeflint.unknown import certain, is_unknown
-from taskdeflint.userrules import RuleFailure
+from taskdeflint.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -52,7 +52,7 @@ class Policy:
     suppressions: tuple[Suppression, ...] = ()
     max_bytes: int = doc.MAX_BYTES
     # Seconds one of the user's rules may take on one task definition (0: no limit).
-    rule_timeout: float = 10.0
+    rule_timeout: float = DEFAULT_TIMEOUT
 
     def selected(self, rule_id: str) -> bool:
         return matches(rule_id, self.select) and not matches(rule_id, self.ignore)
@@ -119,12 +119,11 @@ class Linter:
         check = None if rule.schema is not None else rule.load_check()
         if rule.builtin:
             return check
-        from taskdeflint.userrules import guard
-
         return guard(rule, check or partial(run_fragment, rule), self.policy.rule_timeout)
 
     def raw_findings(self, loaded: doc.Loaded, failures: list[str] | None = None) -> Iterator[doc.Raw]:
-        """The file's findings before the policy; a user's rule that fails is named in `failures`."""
+        """The file's findings before the policy. A user's rule that fails is named in `failures`; without
+        that list, what the rule raised is raised here (as a bug in a built-in rule is)."""
         yield from loaded.raws
         if not loaded.targets:
             return
@@ -139,10 +138,11 @@ class Linter:
                 try:
                     found = list(certain(partial(_run, rule, check), target.taskdef))
                 except RuleFailure as failure:
-                    if failures is not None:
-                        failures.append(
-                            f"rule {describe(failure.rule)} {failure.reason}; its findings are missing"
-                        )
+                    if failures is None:
+                        raise failure.raised or failure from None
+                    failures.append(
+                        f"rule {describe(failure.rule)} {failure.reason}; its findings are missing"
+                    )
                     continue
                 for pointer, message in found:
                     yield target.annotate(doc.Raw(rule.id, message, target.to_document(pointer)))
@@ -155,10 +155,13 @@ class Linter:
         explicit: bool = True,
         match_path: str | None = None,
         dockerfiles: Mapping[str, DockerfileFacts] | None = None,
+        rule_failures: bool = False,
     ) -> FileResult | None:
         """Findings of one file, shown as `path`; the policy's globs are matched against `match_path`
         (the path relative to the config's folder), which defaults to `path`. `dockerfiles` is what the
-        Dockerfiles of the services that name this file say, by container name."""
+        Dockerfiles of the services that name this file say, by container name. With `rule_failures`, a
+        user's rule that fails is named in the result's `errors` and the file's other findings are kept;
+        otherwise what it raised is raised."""
         loaded = doc.load(data, explicit=explicit, max_bytes=self.policy.max_bytes, name=path)
         if loaded is None:
             return None
@@ -176,7 +179,7 @@ class Linter:
         result = FileResult(path, [], match_path=where)
         seen: set[tuple[str, str, int | None, str]] = set()
         hidden: list[str] | None = None  # what messages may not echo whole, found at the first finding
-        for raw in self.raw_findings(loaded, result.errors):
+        for raw in self.raw_findings(loaded, result.errors if rule_failures else None):
             if not self.policy.selected(raw.rule) or matches(raw.rule, ignored):
                 continue
             key = (raw.rule, raw.pointer, raw.offset, raw.message)

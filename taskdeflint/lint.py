@@ -181,7 +181,12 @@ def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
     dockerfiles = _DOCKERFILES.get(source.path) if _DOCKERFILES and source.path is not None else None
     try:
         return linter.lint(
-            source.display, data, explicit=source.explicit, match_path=match_path, dockerfiles=dockerfiles
+            source.display,
+            data,
+            explicit=source.explicit,
+            match_path=match_path,
+            dockerfiles=dockerfiles,
+            rule_failures=True,
         )
     except Exception as error:  # a bug in a rule must not stop the other files from being linted
         return files.ReadError(source.display, internal_error(error))

@@ -30,12 +30,14 @@ PLACEHOLDERS = frozenset({"container", "where", "member", "value"})
 
 
 class RuleFailure(Exception):
-    """A rule of the user's failed on one task definition; `reason` says how, without quoting the file."""
+    """A rule of the user's failed on one task definition; `reason` says how, without quoting the file.
+    `raised` is the exception the check raised, if it raised one (not `sys.exit`)."""
 
-    def __init__(self, rule: Rule, reason: str) -> None:
+    def __init__(self, rule: Rule, reason: str, raised: Exception | None = None) -> None:
         super().__init__(reason)
         self.rule = rule
         self.reason = reason
+        self.raised = raised
 
 
 class _Timeout(BaseException):
@@ -207,7 +209,8 @@ def guard(
                 rule, f"took longer than {timeout:g} s (rule-timeout) and was stopped"
             ) from None
         except (Exception, SystemExit) as error:  # sys.exit must not end the run; Ctrl-C and SIGTERM do
-            raise RuleFailure(rule, _exception(error)) from None
+            raised = error if isinstance(error, Exception) else None
+            raise RuleFailure(rule, _exception(error), raised) from None
         return found
 
     return guarded

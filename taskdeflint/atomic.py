@@ -21,9 +21,11 @@ def write_text(path: Path, text: str) -> None:
     try:
         mode = target.stat().st_mode
     except FileNotFoundError:
-        mode = None
+        mode = None  # a new file (or a link to one)
     except OSError:
-        mode = None  # a link loop or a folder that cannot be read: creating the file says why
+        if target is not path:
+            raise  # a link loop: writing over the link would replace it
+        mode = None  # a folder that cannot be read: creating the file says why
     if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         with target.open("w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)

@@ -146,6 +146,13 @@ def test_a_symlinked_output_is_written_through_the_link(tmp_path: Path, option: 
     found = written if option == "-o" else written["findings"]
     assert {f["path"] for f in found} == {"t.json"}
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["real.json"]  # no temporary left
+    # A link loop is an error, and stays a link loop.
+    (tmp_path / "loop-a").symlink_to("loop-b")
+    (tmp_path / "loop-b").symlink_to("loop-a")
+    looped = capped(tmp_path, option, "loop-a", "t.json")
+    assert looped.returncode == 2
+    assert looped.stderr == "taskdeflint: error: loop-a: cannot write: Too many levels of symbolic links\n"
+    assert (tmp_path / "loop-a").is_symlink()
 
 
 @pytest.mark.parametrize("option", ["-o", "--write-baseline"])

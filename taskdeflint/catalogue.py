@@ -355,19 +355,9 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-def refuse(rule: Rule, refuse_python: bool) -> None:
-    """A `CatalogueError` for a user's rule with a Python check, when Python checks are refused."""
-    if refuse_python and rule.check is not None and not rule.builtin:
-        raise CatalogueError(
-            f"{describe(rule)}: Python checks are refused (--no-python-rules or {NO_PYTHON_RULES_ENV}); "
-            "a rule file's Python check runs the repository's code"
-        )
-
-
 def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
-    """The shipped rules plus user rule folders; ids and names must be unique across all of them. With
-    TASKDEFLINT_NO_PYTHON_RULES set, a user's rule with a Python check is an error."""
-    refuse_python = python_rules_refused()
+    """The shipped rules plus user rule folders; ids and names must be unique across all of them. Nothing
+    of the user's rules is imported here (`userrules.check_user_rules` does that, or refuses to)."""
     rules = list(builtin_rules())
     seen_ids = {rule.id: rule.origin for rule in rules}
     seen_names = {rule.name: rule.origin for rule in rules}
@@ -379,7 +369,6 @@ def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
                 raise _fail(rule.origin, f"id {rule.id} is already used by {seen_ids[rule.id]}")
             if rule.name in seen_names:
                 raise _fail(rule.origin, f"name {rule.name} is already used by {seen_names[rule.name]}")
-            refuse(rule, refuse_python)
             seen_ids[rule.id] = rule.origin
             seen_names[rule.name] = rule.origin
             rules.append(rule)

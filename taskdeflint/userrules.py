@@ -16,7 +16,14 @@ from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint.catalogue import Catalogue, CatalogueError, CheckFunction, Rule, describe, refuse
+from taskdeflint.catalogue import (
+    NO_PYTHON_RULES_ENV,
+    Catalogue,
+    CatalogueError,
+    CheckFunction,
+    Rule,
+    describe,
+)
 
 if TYPE_CHECKING:
     from taskdeflint.model import TaskDef
@@ -56,6 +63,15 @@ def _exception(error: BaseException) -> str:
     return f"raised {type(error).__name__}{where}"
 
 
+def refuse(rule: Rule, refuse_python: bool) -> None:
+    """A `CatalogueError` for a user's rule with a Python check, when Python checks are refused."""
+    if refuse_python and rule.check is not None and not rule.builtin:
+        raise CatalogueError(
+            f"{describe(rule)}: Python checks are refused (--no-python-rules or {NO_PYTHON_RULES_ENV}); "
+            "a rule file's Python check runs the repository's code"
+        )
+
+
 def check_user_rules(catalogue: Catalogue, refuse_python: bool) -> None:
     """Load-time checks of the user's rules: Python checks are imported (or refused), schema fragments
     and message templates validated. A problem is a `CatalogueError` that names the rule."""
@@ -63,7 +79,7 @@ def check_user_rules(catalogue: Catalogue, refuse_python: bool) -> None:
         if rule.builtin:
             continue
         if rule.check is not None:
-            refuse(rule, refuse_python)  # (with the environment variable, load_catalogue has already)
+            refuse(rule, refuse_python)
             _import(rule)
         else:
             _check_fragment(rule)

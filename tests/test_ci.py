@@ -253,13 +253,24 @@ def test_python_rules_are_refused_on_pull_requests_from_forks(
     tmp_path: Path, recording: tuple[Path, Path], head: str, python_rules: str, refused: bool
 ) -> None:
     runner_temp, record = recording
+    stand_in = runner_temp / "taskdeflint-venv/bin/taskdeflint"  # it records the variable too
+    stand_in.write_text(
+        stand_in.read_text(encoding="utf-8").replace(
+            "sys.argv[1:]", "sys.argv[1:] + [__import__('os').environ.get('TASKDEFLINT_NO_PYTHON_RULES', '')]"
+        ),
+        encoding="utf-8",
+    )
     (tmp_path / "workspace").mkdir()
-    runner = Runner(tmp_path / "workspace", runner_temp, ROOT, **{"python-rules": python_rules})
+    inputs = {"python-rules": python_rules, "build": "true"}
+    runner = Runner(tmp_path / "workspace", runner_temp, ROOT, **inputs)
     runner.context["github.event.pull_request.head.repo.full_name"] = head
-    ran(runner.run("Lint task definitions", {"GITHUB_REPOSITORY": "owner/repo"}))
-    (argv,) = recorded(record)
-    parse_cli(argv)
-    assert ("--no-python-rules" in argv) is refused
+    for step in ("Build, push and pin images", "Lint task definitions"):
+        ran(runner.run(step, {"GITHUB_REPOSITORY": "owner/repo"}))
+    (*build, build_variable), (*lint, _) = recorded(record)
+    parse_cli(build)
+    parse_cli(lint)
+    assert ("--no-python-rules" in lint) is refused
+    assert (build_variable == "1") is refused  # the build lints what it renders
 
 
 def test_build_inputs_map_to_flags_and_the_rendered_folder_is_linted(

@@ -66,6 +66,7 @@ def _policy(settings: LintSettings, config: Config) -> Policy:
         suppressions=config.suppressions,
         max_bytes=config.max_file_size or MAX_BYTES,
         rule_timeout=DEFAULT_TIMEOUT if config.rule_timeout is None else config.rule_timeout,
+        placeholders=config.placeholder_patterns if config.placeholders else None,
     )
 
 
@@ -167,6 +168,8 @@ def _unused_suppressions(
 _WORKER: tuple[Linter, int, Path, Path] | None = None
 # What the services' Dockerfiles say, for the files the services manifest names (by `Source.path`).
 _DOCKERFILES: dict[Path, dict[str, DockerfileFacts]] = {}
+# The containers whose images `taskdeflint build` renders, for the files the services manifest names.
+_BUILT: dict[Path, frozenset[str]] = {}
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
 
@@ -179,6 +182,7 @@ def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
         return data
     match_path = _relative_path(source.display, cwd, root)
     dockerfiles = _DOCKERFILES.get(source.path) if _DOCKERFILES and source.path is not None else None
+    built = _BUILT.get(source.path, ()) if _BUILT and source.path is not None else ()
     try:
         return linter.lint(
             source.display,
@@ -187,6 +191,8 @@ def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
             match_path=match_path,
             dockerfiles=dockerfiles,
             rule_failures=True,
+            built=built,
+            location=source.path,
         )
     except Exception as error:  # a bug in a rule must not stop the other files from being linted
         return files.ReadError(source.display, internal_error(error))
@@ -273,6 +279,28 @@ def _terminable() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _built_images(config: Config, sources: list[files.Source]) -> dict[Path, frozenset[str]]:
+    """For each of `sources` that a service of the manifest names, the containers whose image the
+    builder renders (a placeholder there is by design)."""
+    if not config.services:
+        return {}
+    from taskdeflint.dockerfile import service_refs
+
+    names: dict[Path, set[str]] = {}
+    for ref in service_refs(config):
+        if not isinstance(ref, tuple):
+            names.setdefault(ref.task_definition, set()).add(ref.container)
+    found: dict[Path, frozenset[str]] = {}
+    for source in sources:
+        try:
+            resolved = source.path.resolve() if source.path is not None else None
+        except (OSError, RuntimeError):
+            continue
+        if resolved in names:
+            found[source.path] = frozenset(names[resolved])  # type: ignore[index]
+    return found
+
+
 def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -319,9 +347,10 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             _say(stderr, f"error: {error.display}: {error.message}")
         return EXIT_ERROR
 
-    global _WORKER, _DOCKERFILES
+    global _WORKER, _DOCKERFILES, _BUILT
     _WORKER = (Linter(catalogue, policy), policy.max_bytes, settings.cwd, config.root)
     _DOCKERFILES = _dockerfile_facts(config, sources, stderr if settings.verbose else None)
+    _BUILT = _built_images(config, sources)
     results: list[FileResult] = []
     for source, result in zip(sources, _lint_all(sources, settings.jobs), strict=True):
         if isinstance(result, files.ReadError):

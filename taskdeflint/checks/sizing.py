@@ -8,6 +8,7 @@ Task-level `cpu` and `memory` are strings in the API ("1024", "1 vCPU", "2 GB");
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from itertools import pairwise
 
@@ -207,17 +208,21 @@ def fargate_invalid_cpu_memory(td: TaskDef) -> Iterator[tuple[str, str]]:
 # -- TDL202 ------------------------------------------------------------------------------------------
 
 
+# A value that a template fills in before registration: "${CPU}", "{{ cpu }}", "#{Cpu}", "<%= cpu %>".
+_PLACEHOLDER = re.compile(r"\$\{|\{\{|#\{|%\{|<%")
+
+
 def unparseable_task_cpu_memory(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Task cpu/memory strings that are neither a plain number nor a vCPU / GB string."""
     raw = td.data.get("cpu")
-    if isinstance(raw, str) and _convert(raw, "cpu") is None:
+    if isinstance(raw, str) and not _PLACEHOLDER.search(raw) and _convert(raw, "cpu") is None:
         yield (
             "/cpu",
             f'Task cpu {_quote(raw)} is not a whole number of CPU units ("1024") or of vCPUs that converts '
             'to whole CPU units ("1 vCPU", "0.5 vcpu")',
         )
     raw = td.data.get("memory")
-    if isinstance(raw, str) and _convert(raw, "memory") is None:
+    if isinstance(raw, str) and not _PLACEHOLDER.search(raw) and _convert(raw, "memory") is None:
         yield (
             "/memory",
             f'Task memory {_quote(raw)} is not a whole number of MiB ("2048") or of GB that converts to '

@@ -159,6 +159,12 @@ def main() -> None:
     help="The paths are the files pre-commit passes: skip any that holds no task definition, and pass "
     "when none does.",
 )
+@click.option(
+    "--no-python-rules",
+    is_flag=True,
+    help="Refuse rules whose check is Python code (a rules-dir runs the repository's code otherwise). "
+    "Also TASKDEFLINT_NO_PYTHON_RULES=1.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and linted.")
 @click.option(
@@ -183,6 +189,7 @@ def lint(
     jobs: int | None,
     allow_empty: bool,
     pre_commit: bool,
+    no_python_rules: bool,
     quiet: bool,
     verbose: bool,
     color: str,
@@ -204,7 +211,8 @@ def lint(
     the text summary counts them.
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O
-    error, or a path, folder or include glob that holds no task definition (unless --allow-empty).
+    error, or a path, folder or include glob that holds no task definition (unless --allow-empty), 130
+    interrupted (SIGINT), 143 terminated (SIGTERM).
     """
     from taskdeflint.lint import LintSettings, run
 
@@ -225,6 +233,7 @@ def lint(
         baseline=baseline,
         write_baseline=write_baseline,
         jobs=jobs,
+        no_python_rules=no_python_rules,
         quiet=quiet,
         verbose=verbose,
         color=color,

@@ -41,6 +41,7 @@ INPUTS = {
     "render-dir",
     "metadata-file",
     "version",
+    "python-rules",
     "working-directory",
 }
 BAD = '{\n  "family": "web",\n  "cpu": 256,\n  "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "memory": 512}]\n}\n'
@@ -108,6 +109,7 @@ class Runner:
         self.context = {
             "steps.python.outputs.python-path": sys.executable,
             "steps.python.outputs.python-version": "{}.{}.{}".format(*sys.version_info[:3]),
+            "github.event.pull_request.head.repo.full_name": "",  # not a pull request
         }
 
     def run(
@@ -270,6 +272,43 @@ def test_lint_inputs_map_to_flags(tmp_path: Path, recording: tuple[Path, Path]) 
             "--show", "info", "--config", "ci/taskdeflint.toml", "--", "deploy/web.json", "services/a.json",
         ]
     ]  # fmt: skip  # render-dir without build: nothing was rendered, nothing added
+
+
+@pytest.mark.parametrize(
+    ("head", "python_rules", "refused"),
+    [
+        ("someone/fork", "auto", True),
+        ("owner/repo", "auto", False),
+        ("", "auto", False),
+        ("someone/fork", "true", False),
+        ("owner/repo", "false", True),
+    ],
+)
+def test_python_rules_are_refused_on_pull_requests_from_forks(
+    tmp_path: Path, recording: tuple[Path, Path], head: str, python_rules: str, refused: bool
+) -> None:
+    runner_temp, record = recording
+    stand_in = runner_temp / "taskdeflint-venv/bin/taskdeflint"  # it records the variable too
+    stand_in.write_text(
+        stand_in.read_text(encoding="utf-8").replace(
+            "sys.argv[1:]", "sys.argv[1:] + [__import__('os').environ.get('TASKDEFLINT_NO_PYTHON_RULES', '')]"
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "workspace").mkdir()
+    inputs = {"python-rules": python_rules, "build": "true"}
+    runner = Runner(tmp_path / "workspace", runner_temp, ROOT, **inputs)
+    runner.context["github.event.pull_request.head.repo.full_name"] = head
+    runner.context["steps.install.outcome"] = "success"
+    for step in ("Build, push and pin images", "Lint task definitions"):
+        ran(runner.run(step, {"GITHUB_REPOSITORY": "owner/repo"}))
+    (*build, build_variable), (*lint, _), (*count, _) = recorded(record)
+    parse_cli(build)
+    parse_cli(lint)
+    parse_cli(count)
+    assert ("--no-python-rules" in lint) is refused
+    assert ("--no-python-rules" in count) is refused  # the lint that counts the findings too
+    assert (build_variable == "1") is refused  # the build lints what it renders
 
 
 def test_build_inputs_map_to_flags_and_the_rendered_folder_is_linted(

@@ -193,6 +193,12 @@ class Project:
                 self.api.remove_image(image_id, force=True)
 
 
+def slow_dockerfile(base: str, project: Project) -> str:
+    """A Dockerfile whose RUN step prints "started" and then sleeps, for interrupting a build. The step names
+    the project, so that no cache of an earlier run (BuildKit keeps one across runs) can skip the sleep."""
+    return f"FROM {base}\nRUN echo started {project.prefix} && sleep 30\n"
+
+
 def _toml(value: Any) -> str:
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"

@@ -23,6 +23,7 @@ from buildtools import (
     project_fixture,  # noqa: F401
     refusing_registry,
     registry_digest,
+    slow_dockerfile,
     unused_port,
 )
 
@@ -288,7 +289,7 @@ def test_push_cut_short_claims_nothing(project: Project, docker_env: DockerEnv) 
 
 
 def test_interrupt_stops_cleanly(project: Project, busybox_base: str) -> None:
-    project.service("slow", {"Dockerfile": f"FROM {busybox_base}\nRUN echo started && sleep 30\n"})
+    project.service("slow", {"Dockerfile": slow_dockerfile(busybox_base, project)})
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [

@@ -39,6 +39,7 @@ from buildtools import (
     docker_env_fixture,  # noqa: F401
     in_ci,
     project_fixture,  # noqa: F401
+    slow_dockerfile,
     unused_port,
 )
 
@@ -487,7 +488,7 @@ def test_interrupted_build_leaves_earlier_outputs_as_they_were(
 ) -> None:
     project.service(
         "slow",
-        {"Dockerfile": f"FROM {busybox_base}\nRUN echo started && sleep 30\n"},
+        {"Dockerfile": slow_dockerfile(busybox_base, project)},
         **{"task-definition": "deploy/slow.json"},
     )
     project.service(

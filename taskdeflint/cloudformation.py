@@ -206,7 +206,10 @@ class Template:
     def split(self, argument: object) -> object:
         if not isinstance(argument, list) or len(argument) != 2:
             raise _Unresolved
-        return self._string(argument[1]).split(self._string(argument[0]))
+        delimiter = self._string(argument[0])
+        if not delimiter:
+            raise _Unresolved  # CloudFormation rejects an empty delimiter
+        return self._string(argument[1]).split(delimiter)
 
     def find_in_map(self, argument: object) -> object:
         if not isinstance(argument, list) or len(argument) not in (3, 4):
@@ -222,7 +225,11 @@ class Template:
         return self.evaluate(found)
 
     def base64(self, argument: object) -> object:
-        return base64.b64encode(self._string(argument).encode("utf-8")).decode("ascii")
+        try:
+            data = self._string(argument).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (`"\\ud800"`) is no text CloudFormation can encode
+            raise _Unresolved from None
+        return base64.b64encode(data).decode("ascii")
 
     def to_json_string(self, argument: object) -> object:
         result = self.evaluate(argument)

@@ -105,6 +105,8 @@ class Loaded:
     document: Any = None
     targets: list[Target] = field(default_factory=list)
     raws: list[Raw] = field(default_factory=list)
+    # The file could not be read or parsed: its findings say why, and no rule selection hides them.
+    unreadable: bool = False
 
 
 def decode(data: bytes, loaded: Loaded) -> str | None:
@@ -176,19 +178,23 @@ def _syntax_message(text: str, error: json.JSONDecodeError) -> str:
     return f"Invalid JSON: {_JSON_MESSAGES.get(error.msg, error.msg)}"
 
 
+# Integers of more digits than this read as floats (infinity). Python refuses to convert more than 4,300
+# digits either way; the margin keeps what the rules compute from the values (a sum of the containers'
+# cpu, a product) printable too: a file of at most 10**8 numbers cannot sum past 4,008 digits.
+MAX_INT_DIGITS = 4000
+_LONG_INT = re.compile(rf"(?<!\d)\d{{{MAX_INT_DIGITS + 1}}}")  # tried at the start of each run only
+
+
 def _loads(text: str) -> Any:
-    """`json.loads`, but an integer too long for Python's int conversion limit reads as a float (like
-    `1e400`, it becomes infinity and the schema reports it), instead of raising a bare ValueError."""
-    try:
+    """`json.loads`, but an integer of more than MAX_INT_DIGITS digits reads as a float (like `1e400`, it
+    becomes infinity and the schema reports it), instead of raising a bare ValueError."""
+    if _LONG_INT.search(text) is None:
         return json.loads(text)
-    except json.JSONDecodeError:
-        raise
-    except ValueError:
-        return json.loads(text, parse_int=_parse_long_int)
+    return json.loads(text, parse_int=_parse_long_int)
 
 
 def _parse_long_int(digits: str) -> int | float:
-    return int(digits) if len(digits) <= 4300 else float(digits)
+    return int(digits) if len(digits.lstrip("-")) <= MAX_INT_DIGITS else float(digits)
 
 
 def parse(text: str, loaded: Loaded) -> bool:
@@ -336,7 +342,7 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name
     such files are skipped silently. A file named explicitly always yields a result. `name` (the file's
     name) tells YAML from JSON.
     """
-    loaded = Loaded()
+    loaded = Loaded(unreadable=True)  # until it is parsed
     if len(data) > max_bytes:
         loaded.raws.append(
             Raw(
@@ -357,6 +363,7 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name
             return loaded
     elif not parse(text, loaded):
         return loaded
+    loaded.unreadable = False
     embedded = _embedded(loaded)
     if isinstance(embedded, str):
         if not explicit:

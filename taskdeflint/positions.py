@@ -30,6 +30,12 @@ def escape(token: str) -> str:
     return token
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """A value or key as a message quotes it: whole when short, else its start, so that a message stays
+    a line whatever the file holds."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 

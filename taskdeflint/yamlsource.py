@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, TOO_DEEP, Loaded, Raw
-from taskdeflint.positions import PositionMap, Span, find_depth_violation, join
+from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, Loaded, Raw
+from taskdeflint.positions import PositionMap, Span, find_depth_violation, join, shorten
 
 if TYPE_CHECKING:
     import yaml
@@ -56,6 +56,9 @@ _FUNCTIONS = (
 SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"} | {f"!{name}": f"Fn::{name}" for name in _FUNCTIONS}
 
 _STANDARD = "tag:yaml.org,2002:"
+_INT = _STANDARD + "int"
+# An integer beyond MAX_INT_DIGITS decimal digits reads as infinity (see `document.MAX_INT_DIGITS`).
+_MAX_INT_BITS = int(MAX_INT_DIGITS * math.log2(10))
 _CONSTRUCTED = frozenset(_STANDARD + t for t in ("null", "bool", "int", "float"))
 _TOO_DEEP = (
     f"YAML is nested more than {MAX_DEPTH} levels deep; no template nests that deep, so the file is not "
@@ -159,12 +162,29 @@ class _Builder:
         return self.collection(node, pointer, depth)
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag in _CONSTRUCTED:
-            try:
-                return self.loader.yaml_constructors[node.tag](self.loader, node)
-            except ValueError:  # int() refuses thousands of digits: infinity, as the JSON reader reads them
-                return -math.inf if node.value.lstrip().startswith("-") else math.inf
-        return node.value  # strings; timestamps stay strings, as CloudFormation reads them
+        if node.tag not in _CONSTRUCTED:
+            return node.value  # strings; timestamps stay strings, as CloudFormation reads them
+        text = node.value
+        negative = text.lstrip().startswith("-")
+        if node.tag == _INT and len(text) > MAX_INT_DIGITS:
+            # Thousands of digits (decimal, hex, sexagesimal): infinity, as the JSON reader reads them,
+            # before the conversion, which may refuse them or take long.
+            return -math.inf if negative else math.inf
+        try:
+            value = self.loader.yaml_constructors[node.tag](self.loader, node)
+        except (ValueError, KeyError, TypeError):  # `!!bool maybe`, `!!int x`, `!!float y`
+            kind = node.tag.rsplit(":", 1)[-1]
+            self.raws.append(
+                Raw(
+                    INVALID_YAML,
+                    f'Invalid YAML: !!{kind} "{shorten(text)}" is not a valid {kind}',  # never implicit
+                    offset=node.start_mark.index,
+                )
+            )
+            return text
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+            return -math.inf if negative else math.inf
+        return value
 
     def collection(self, node: yaml.Node, pointer: str, depth: int) -> Any:
         import yaml

@@ -1,0 +1,132 @@
+"""Inputs built to crash the linter, or to make it slow or hungry by what they expand to, each linted by
+the CLI in a child process capped in time and address space (see `capped.py`): the run ends with a
+finding or a one-line error and exit 0, 1 or 2, never a traceback, and the other files are still linted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.capped import capped_lint
+
+# Linted beside each hostile file: its one finding shows that the run went on to it.
+OTHER = '{"family": "web",}'
+
+
+def template(properties: dict[str, Any], **sections: Any) -> str:
+    document = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        **sections,
+        "Resources": {"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": properties}},
+    }
+    return json.dumps(document)
+
+
+def container(**members: Any) -> dict[str, Any]:
+    return {"Name": "web", "Image": "nginx:1.27", "Memory": 512, **members}
+
+
+YAML_HEAD = "Resources:\n  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n"
+HUGE = "9" * 4300
+TERRAFORM_WHOLLY_UNKNOWN = {
+    "format_version": "1.2",
+    "planned_values": {
+        "root_module": {
+            "resources": [
+                {
+                    "address": "aws_ecs_task_definition.web",
+                    "mode": "managed",
+                    "type": "aws_ecs_task_definition",
+                    "name": "web",
+                    "values": {},
+                }
+            ]
+        }
+    },
+    "resource_changes": [{"address": "aws_ecs_task_definition.web", "change": {"after_unknown": True}}],
+}
+
+# name: (file name suffix, text, the rule ids its findings must include)
+CRASHES = {
+    "bool-maybe": (
+        "yaml",
+        YAML_HEAD + "      ContainerDefinitions:\n        - Name: web\n          Essential: !!bool maybe\n",
+        {"TDL008"},
+    ),
+    "huge-hex": ("yaml", YAML_HEAD + "      Cpu: 0x" + "f" * 20000 + "\n", set()),
+    "huge-sexagesimal": ("yaml", YAML_HEAD + "      Cpu: 1" + ":59" * 3000 + "\n", set()),
+    "huge-int-in-bits": ("yaml", YAML_HEAD + "      Memory: 0x" + "f" * 3990 + "\n", set()),
+    "huge-cpu-and-reservation-sums": (
+        "json",
+        json.dumps(
+            {
+                "family": "web",
+                "cpu": "256",
+                "memory": "512",
+                "containerDefinitions": [
+                    {"name": name, "image": "x:1", "cpu": 0, "memoryReservation": 0} for name in "abc"
+                ],
+            }
+        )
+        .replace('"cpu": 0', f'"cpu": {HUGE}')
+        .replace('"memoryReservation": 0', f'"memoryReservation": {HUGE}'),
+        {"TDL003"},
+    ),
+    "split-empty-delimiter": (
+        "json",
+        template({"ContainerDefinitions": [container(Command={"Fn::Split": ["", "a b"]})]}),
+        set(),
+    ),
+    "base64-lone-surrogate": (
+        "json",
+        template({"ContainerDefinitions": [container(Command=[{"Fn::Base64": "\ud800"}])]}),
+        set(),
+    ),
+    "terraform-resource-wholly-unknown": ("json", json.dumps(TERRAFORM_WHOLLY_UNKNOWN), set()),
+}
+
+
+def test_inputs_that_crashed_get_findings_and_the_other_files_are_linted(tmp_path: Path) -> None:
+    names = []
+    for case, (suffix, text, _) in CRASHES.items():
+        (tmp_path / f"{case}.{suffix}").write_text(text, encoding="utf-8", errors="surrogatepass")
+        names.append(f"{case}.{suffix}")
+    (tmp_path / "other.json").write_text(OTHER, encoding="utf-8")
+    result = capped_lint(tmp_path, *names, "other.json")
+    assert result.stderr == ""
+    for case, (suffix, _, rules) in CRASHES.items():
+        assert rules <= {f["rule"] for f in result.findings if f["path"] == f"{case}.{suffix}"}, case
+    assert [f["rule"] for f in result.findings if f["path"] == "other.json"] == ["TDL001"]
+
+
+UNREADABLE = {
+    "trailing-comma.json": ('{"family": "web",}', "TDL001"),
+    "empty.json": ("", "TDL001"),
+    "tabs.yaml": ("Resources:\n\tTask: 1\n", "TDL008"),
+    "latin1.json": ("", "TDL005"),
+}
+
+
+@pytest.mark.parametrize("option", [("--select", "TDL2"), ("--ignore", "TDL0")])
+def test_no_selection_hides_that_a_file_could_not_be_read(tmp_path: Path, option: tuple[str, str]) -> None:
+    for name, (text, _) in UNREADABLE.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "latin1.json").write_bytes(b'{"family": "caf\xe9"}')
+    result = capped_lint(tmp_path, *option, *UNREADABLE)
+    assert result.code == 1
+    assert sorted((f["path"], f["rule"]) for f in result.findings) == sorted(
+        (name, rule) for name, (_, rule) in UNREADABLE.items()
+    )
+
+
+def test_the_same_file_named_twice_is_linted_once(tmp_path: Path) -> None:
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "web.json").write_text('{"family": "web",}', encoding="utf-8")
+    absolute = str(tmp_path / "deploy" / "web.json")
+    result = capped_lint(
+        tmp_path, "deploy/web.json", "./deploy/web.json", "deploy/../deploy/web.json", absolute
+    )
+    assert [(f["path"], f["rule"]) for f in result.findings] == [("deploy/web.json", "TDL001")]

@@ -153,7 +153,9 @@ class Linter:
         result = FileResult(path, [], match_path=where)
         seen: set[tuple[str, str, int | None, str]] = set()
         for raw in self.raw_findings(loaded):
-            if not self.policy.selected(raw.rule) or matches(raw.rule, ignored):
+            # That the file could not be read or parsed is said whatever rules are selected: otherwise
+            # `--select TDL2` would pass a file with a trailing comma (only per-file-ignores hide it).
+            if not (self.policy.selected(raw.rule) or loaded.unreadable) or matches(raw.rule, ignored):
                 continue
             key = (raw.rule, raw.pointer, raw.offset, raw.message)
             if key in seen:

@@ -104,7 +104,7 @@ def expand(
     root = cwd if root is None else root.resolve()
     sources: list[Source] = []
     errors: list[ReadError] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for argument in arguments:
         if argument == "-":
             sources.append(Source("<stdin>", None, explicit=True))
@@ -119,10 +119,28 @@ def expand(
             errors.append(ReadError(argument, "no such file or folder"))
             continue
         for source in found:
-            if source.display not in seen:
-                seen.add(source.display)
+            # The same file named twice (`a.json ./a.json`, `a.json dir/../a.json`, a folder and a file
+            # in it) is linted once.
+            # Named explicitly after a folder that holds it, it is reported on whatever it holds.
+            key = os.path.realpath(source.path) if source.path is not None else source.display
+            index = seen.get(key)
+            if index is None:
+                seen[key] = len(sources)
                 sources.append(source)
+            elif source.explicit and not sources[index].explicit:
+                sources[index] = source
     return sources, errors
+
+
+def any_match(root: Path, pattern: str) -> bool:
+    """Whether a config glob (relative to the config's folder `root`) matches any file below it."""
+    for top, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        folder = display_path(Path(top), root)
+        for name in names:
+            if glob_match(name if folder == "." else f"{folder}/{name}", pattern):
+                return True
+    return False
 
 
 def from_globs(patterns: tuple[str, ...], root: Path, cwd: Path) -> list[Source]:

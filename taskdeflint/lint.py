@@ -134,8 +134,13 @@ def _unused_suppressions(
     for s in config.suppressions:
         if s.index in used or not policy.selected(s.rule):
             continue
+        message = "matched no finding; remove it"
         if not any(s.files is None or glob_match(r.match_path, s.files) for r in results):
-            continue
+            # Its files were not linted in this run (pre-commit names only the changed files): it can be
+            # judged only when its glob matches no file at all (a typo, or a file since removed).
+            if s.files is None or files.any_match(config.root, s.files):
+                continue
+            message = f'has files = "{s.files}", which matches no file; fix or remove it'
         target = f' for pointer "{s.pointer}"' if s.pointer else ""
         target += f' for container "{s.container}"' if s.container else ""
         found.append(
@@ -149,7 +154,7 @@ def _unused_suppressions(
                 name=rule.name if rule else "unused-suppression",
                 severity=policy.severity.get(UNUSED_SUPPRESSION)
                 or (rule.severity if rule else Severity.WARNING),
-                message=f"Suppression of {s.rule}{target} matched no finding; remove it",
+                message=f"Suppression of {s.rule}{target} {message}",
                 pointer=f"/suppress/{s.index}",
             )
         )

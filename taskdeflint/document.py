@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from taskdeflint.model import TaskDef
-from taskdeflint.positions import PositionMap, TooDeep, find_depth_violation, scan
+from taskdeflint.positions import PositionMap, TooCostly, TooDeep, find_depth_violation, scan, shorten
 
 MAX_DEPTH = 64
 _TOO_DEEP_MESSAGE = (
@@ -237,12 +237,23 @@ def parse(text: str, loaded: Loaded) -> bool:
             )
         )
         return False
+    except TooCostly as error:
+        loaded.raws.append(
+            Raw(
+                TOO_LARGE,
+                f"Member names so long and nested so deep that their JSON Pointers would take more than "
+                f"{-(-error.limit // 1048576)} MiB; no task definition has such names, so the file is not "
+                "read further",
+                offset=error.offset,
+            )
+        )
+        return False
     for duplicate in positions.duplicates:
         line, column = positions.line_col(duplicate.first_offset)
         loaded.raws.append(
             Raw(
                 DUPLICATE_KEY,
-                f'Duplicate key "{duplicate.key}" (first given at line {line}, column {column}); '
+                f'Duplicate key "{shorten(duplicate.key)}" (first given at line {line}, column {column}); '
                 "JSON parsers keep only the last value",
                 pointer=duplicate.pointer,
                 offset=duplicate.offset,

@@ -17,7 +17,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, Loaded, Raw
-from taskdeflint.positions import PositionMap, Span, find_depth_violation, join, shorten
+from taskdeflint.positions import PositionMap, Span, byte_limit, find_depth_violation, join, shorten
 
 if TYPE_CHECKING:
     import yaml
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # Without aliases a YAML text of n characters holds fewer than n values; aliases that expand past that
 # (and past this floor) are an alias bomb.
 MIN_VALUES_LIMIT = 100_000
+# What reading a value costs in memory beyond its node, its text (a scalar) and its pointer, is counted
+# against `positions.byte_limit`: without aliases that is a small multiple of the text, but aliases (a
+# 1 MB scalar named a thousand times, a 10 KB key used at every level) can make it any multiple.
 
 _FUNCTIONS = (
     "And",
@@ -117,6 +120,8 @@ class _Builder:
         self.spans = self.positions.spans
         self.count = 0
         self.limit = max(MIN_VALUES_LIMIT, len(text))
+        self.bytes = 0
+        self.byte_limit = byte_limit(text)
         self.active: set[int] = set()
 
     def value(self, node: yaml.Node, pointer: str, key: int | None, depth: int) -> Any:
@@ -124,12 +129,23 @@ class _Builder:
 
         start = node.start_mark.index
         self.count += 1
+        self.bytes += len(pointer) + (len(node.value) if isinstance(node, yaml.ScalarNode) else 0)
         if self.count > self.limit:
             raise _Stop(
                 Raw(
                     INVALID_YAML,
                     f"YAML aliases expand to more than {self.limit:,} values (an alias bomb?); the file is "
                     "not read further",
+                    offset=start,
+                )
+            )
+        if self.bytes > self.byte_limit:
+            raise _Stop(
+                Raw(
+                    INVALID_YAML,
+                    f"YAML aliases expand to more than {self.byte_limit // 1048576:,} MiB of values and "
+                    "member names (a long value or key named by an alias many times?); the file is not "
+                    "read further",
                     offset=start,
                 )
             )
@@ -209,14 +225,22 @@ class _Builder:
         finally:
             self.active.discard(id(node))
 
-    def merged(self, merges: list[yaml.Node]) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
-        """The members that merge keys bring in, nearest first (a merged mapping's own merges last)."""
+    def merged(
+        self, merges: list[yaml.Node], visited: set[int] | None = None
+    ) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+        """The members that merge keys bring in, nearest first (a merged mapping's own merges last).
+
+        Each mapping is merged once (`visited`): the members of a mapping merged again are already there,
+        and nested merges of the same mappings would otherwise multiply at each level."""
         import yaml
 
+        visited = set() if visited is None else visited
         pairs: list[tuple[yaml.ScalarNode, yaml.Node]] = []
         for merge in merges:
             sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
             for source in sources:
+                if id(source) in visited:
+                    continue
                 if not isinstance(source, yaml.MappingNode):
                     self.raws.append(
                         Raw(
@@ -235,6 +259,7 @@ class _Builder:
                         )
                     )
                 self.active.add(id(source))
+                visited.add(id(source))
                 try:
                     inner: list[yaml.Node] = []
                     for key_node, value_node in source.value:
@@ -242,7 +267,7 @@ class _Builder:
                             inner.append(value_node)
                         elif isinstance(key_node, yaml.ScalarNode):
                             pairs.append((key_node, value_node))
-                    pairs += self.merged(inner)
+                    pairs += self.merged(inner, visited)
                 finally:
                     self.active.discard(id(source))
         return pairs
@@ -273,8 +298,8 @@ class _Builder:
                 self.raws.append(
                     Raw(
                         DUPLICATE_KEY,
-                        f'Duplicate key "{key}" (first given at line {line}, column {column}); YAML keys '
-                        "must be unique, and parsers that accept the file keep only the last value",
+                        f'Duplicate key "{shorten(key)}" (first given at line {line}, column {column}); '
+                        "YAML keys must be unique, and parsers that accept the file keep only the last value",
                         pointer=join(pointer, key),
                         offset=offset,
                     )

@@ -130,3 +130,61 @@ def test_the_same_file_named_twice_is_linted_once(tmp_path: Path) -> None:
         tmp_path, "deploy/web.json", "./deploy/web.json", "deploy/../deploy/web.json", absolute
     )
     assert [(f["path"], f["rule"]) for f in result.findings] == [("deploy/web.json", "TDL001")]
+
+
+def _nested_merges() -> str:
+    """Merge keys five levels deep, each merging the level below twenty times: 20**5 members."""
+    lines = ["Base0: &m0 {" + ", ".join(f"k{i}: {i}" for i in range(20)) + "}"]
+    lines += [f"Base{n}: &m{n}\n  <<: [" + ", ".join([f"*m{n - 1}"] * 20) + "]" for n in range(1, 6)]
+    return "\n".join(lines) + "\n" + YAML_HEAD + "      <<: *m5\n      Family: web\n"
+
+
+def _key_at_every_level() -> str:
+    """A 10 KB key, anchored once and used as the key at fifty levels, above 2,000 values."""
+    text = "Anchor: &k " + "k" * 10_000 + "\n" + YAML_HEAD + "      Deep:\n"
+    for level in range(50):
+        text += " " * (8 + 2 * level) + "*k :\n"
+    return text + " " * 108 + "[" + ", ".join(["1"] * 2000) + "]\n"
+
+
+def _aliased_duplicate_keys() -> str:
+    text = "Anchor: &k " + "d" * 100_000 + "\n" + YAML_HEAD + "      Dup:\n"
+    return text + "        *k : 1\n" * 3000
+
+
+def _aliased_scalar() -> str:
+    """A 1 MB scalar named 5,000 times: 5 GB once expanded."""
+    return (
+        "Anchor: &s " + "x" * 1_000_000 + "\n" + YAML_HEAD + "      Cmd: [" + ", ".join(["*s"] * 5000) + "]\n"
+    )
+
+
+def _json_key_above_many_members() -> str:
+    labels = {"k" * 100_000: {f"x{i}": 1 for i in range(20_000)}}
+    return json.dumps({"family": "web", "containerDefinitions": [], "dockerLabels": labels})
+
+
+# name: (text, the rule and message start of the finding that stops reading; None: linted, no stop)
+EXPANSIONS = {
+    "nested-merges.yaml": (_nested_merges(), None),
+    "key-at-every-level.yaml": (_key_at_every_level(), ("TDL008", "YAML aliases expand to more than")),
+    "aliased-duplicate-keys.yaml": (_aliased_duplicate_keys(), ("TDL008", "YAML aliases expand to more")),
+    "aliased-scalar.yaml": (_aliased_scalar(), ("TDL008", "YAML aliases expand to more than")),
+    "key-above-many-members.json": (_json_key_above_many_members(), ("TDL007", "Member names so long")),
+}
+
+
+def test_what_aliases_merges_and_long_keys_expand_to_is_bounded(tmp_path: Path) -> None:
+    for name, (text, _) in EXPANSIONS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "other.json").write_text(OTHER, encoding="utf-8")
+    result = capped_lint(tmp_path, *EXPANSIONS, "other.json", address_space=512 * 1024 * 1024)
+    for name, (_, stop) in EXPANSIONS.items():
+        findings = [f for f in result.findings if f["path"] == name]
+        if stop is None:
+            assert findings, name
+        else:
+            assert any(f["rule"] == stop[0] and f["message"].startswith(stop[1]) for f in findings), name
+        # Messages and pointers stay short whatever the keys are.
+        assert all(len(f["message"]) < 400 for f in findings), name
+    assert [f["rule"] for f in result.findings if f["path"] == "other.json"] == ["TDL001"]

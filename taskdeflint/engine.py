@@ -16,7 +16,7 @@ from taskdeflint.config import Suppression
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.positions import join
-from taskdeflint.unknown import certain, is_unknown
+from taskdeflint.unknown import TOO_MANY_WORLDS, PartialTaskDef, certain, is_unknown, too_many_worlds
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -118,6 +118,14 @@ class Linter:
             if self._schema_selected:
                 for raw in schema.validate(target, loaded.document):
                     yield target.annotate(raw)
+            if (
+                self._checks
+                and isinstance(target.taskdef, PartialTaskDef)
+                and target.taskdef.too_many_worlds()
+            ):
+                yield target.annotate(
+                    doc.Raw(TOO_MANY_WORLDS, too_many_worlds(target.taskdef), target.to_document(""))
+                )
             for rule, check in self._checks:
                 # With unknown values (templates, plans), only what holds whatever they turn out to be.
                 found = certain(partial(_run, rule, check), target.taskdef)

@@ -188,3 +188,60 @@ def test_what_aliases_merges_and_long_keys_expand_to_is_bounded(tmp_path: Path) 
         # Messages and pointers stay short whatever the keys are.
         assert all(len(f["message"]) < 400 for f in findings), name
     assert [f["rule"] for f in result.findings if f["path"] == "other.json"] == ["TDL001"]
+
+
+def _find_in_map_chain() -> str:
+    """Mapping values that look each other up twice, thirty levels down: 2**30 lookups if evaluated."""
+    levels = {f"L{n}": {"x": [{"Fn::FindInMap": ["M", f"L{n + 1}", "x"]}] * 2} for n in range(30)}
+    levels["L30"] = {"x": "leaf"}
+    return template(
+        {"ContainerDefinitions": [container(Command={"Fn::FindInMap": ["M", "L0", "x"]})]},
+        Mappings={"M": levels},
+    )
+
+
+def _find_in_map_of_itself() -> str:
+    return template(
+        {"ContainerDefinitions": [container(Command=[{"Fn::FindInMap": ["M", "A", "x"]}])]},
+        Mappings={"M": {"A": {"x": {"Fn::FindInMap": ["M", "A", "x"]}}}},
+    )
+
+
+def _thousands_of_conditions() -> str:
+    containers = [
+        container(
+            Name=f"c{n}",
+            Memory={"Fn::If": [f"C{n}", 64, 128]},
+            Privileged={"Fn::If": [f"C{n}", True, False]},
+        )
+        for n in range(300)
+    ]
+    conditions = {f"C{n}": {"Fn::Equals": ["a", "b"]} for n in range(300)}
+    return template({"ContainerDefinitions": containers}, Conditions=conditions)
+
+
+def _names_and_links_by_sub() -> str:
+    names = [{"Fn::Sub": f"${{AWS::StackName}}-c{n}"} for n in range(40)]
+    containers = [
+        container(Name=name, Links=[other for other in names if other is not name]) for name in names
+    ]
+    return template({"ContainerDefinitions": containers})
+
+
+# name: (text, rules its findings must include)
+TEMPLATES = {
+    "find-in-map-chain.json": (_find_in_map_chain(), {"TDL111"}),
+    "find-in-map-of-itself.json": (_find_in_map_of_itself(), {"TDL111"}),
+    "thousands-of-conditions.json": (_thousands_of_conditions(), {"TDL031"}),
+    "names-and-links-by-sub.json": (_names_and_links_by_sub(), {"TDL031"}),
+}
+
+
+def test_intrinsic_functions_cost_what_the_template_holds(tmp_path: Path) -> None:
+    for name, (text, _) in TEMPLATES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "other.json").write_text(OTHER, encoding="utf-8")
+    result = capped_lint(tmp_path, *TEMPLATES, "other.json")
+    for name, (_, rules) in TEMPLATES.items():
+        assert rules <= {f["rule"] for f in result.findings if f["path"] == name}, name
+    assert [f["rule"] for f in result.findings if f["path"] == "other.json"] == ["TDL001"]

@@ -17,7 +17,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, Loaded, Raw
-from taskdeflint.positions import PositionMap, Span, byte_limit, find_depth_violation, join, shorten
+from taskdeflint.positions import PositionMap, Span, byte_limit, join, shorten
 
 if TYPE_CHECKING:
     import yaml
@@ -69,6 +69,14 @@ _TOO_DEEP = (
 )
 
 
+class TooDeepYaml(Exception):
+    """YAML nested deeper than MAX_DEPTH, found at `offset` while scanning."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"nesting deeper than {MAX_DEPTH} levels")
+        self.offset = offset
+
+
 class _Stop(Exception):
     def __init__(self, raw: Raw) -> None:
         super().__init__(raw.message)
@@ -88,7 +96,21 @@ def template_loader() -> type[yaml.SafeLoader]:
     import yaml
 
     class TemplateLoader(yaml.SafeLoader):
-        pass
+        # PyYAML's scanner checks every open flow collection at every token (quadratic in the nesting:
+        # 3,000 `[` took seconds), and its composer recurses: reading stops past MAX_DEPTH levels.
+        def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+            self._check_depth()
+            super().fetch_flow_collection_start(TokenClass)
+
+        def add_indent(self, column: int) -> bool:
+            if self.indent < column:
+                self._check_depth()
+            return bool(super().add_indent(column))
+
+        def _check_depth(self) -> None:
+            # One level of slack: the values' own depth check (`_Builder`) is the exact one.
+            if self.flow_level + len(self.indents) > MAX_DEPTH:
+                raise TooDeepYaml(self.get_mark().index)
 
     def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
         value: Any
@@ -334,6 +356,33 @@ def _message(error: Exception) -> tuple[str, int]:
     return f"Invalid YAML: {error}", 0
 
 
+def _too_deep_at(text: str) -> int:
+    """Where the YAML text first nests deeper than MAX_DEPTH, by its tokens (the composer, which gave
+    up, recurses; the scanner does not). JSON's string syntax would misread YAML's quotes, and a regular
+    expression that tried a string at every quote of a plain scalar took minutes."""
+    import yaml
+
+    opening = (
+        yaml.BlockMappingStartToken,
+        yaml.BlockSequenceStartToken,
+        yaml.FlowMappingStartToken,
+        yaml.FlowSequenceStartToken,
+    )
+    closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, opening):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(token.start_mark.index)
+            elif isinstance(token, closing):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return 0
+
+
 def parse(text: str, loaded: Loaded) -> bool:
     """Parse YAML and map its positions into `loaded`; False when the document cannot be used."""
     import yaml
@@ -348,9 +397,11 @@ def parse(text: str, loaded: Loaded) -> bool:
     try:
         try:
             node = loader.get_single_node()
+        except TooDeepYaml as error:
+            loaded.raws.append(Raw(TOO_DEEP, _TOO_DEEP, offset=error.offset))
+            return False
         except RecursionError:
-            violation = find_depth_violation(text, MAX_DEPTH)
-            loaded.raws.append(Raw(TOO_DEEP, _TOO_DEEP, offset=violation[0] if violation else 0))
+            loaded.raws.append(Raw(TOO_DEEP, _TOO_DEEP, offset=_too_deep_at(text)))
             return False
         except yaml.YAMLError as error:
             message, offset = _message(error)

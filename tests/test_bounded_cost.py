@@ -171,6 +171,12 @@ EXPANSIONS = {
     "aliased-duplicate-keys.yaml": (_aliased_duplicate_keys(), ("TDL008", "YAML aliases expand to more")),
     "aliased-scalar.yaml": (_aliased_scalar(), ("TDL008", "YAML aliases expand to more than")),
     "key-above-many-members.json": (_json_key_above_many_members(), ("TDL007", "Member names so long")),
+    # Quotes inside a plain scalar, then 3,000 open brackets: PyYAML's scanner and the search for where
+    # the nesting went too deep were both quadratic (a minute for 160 KB).
+    "quotes-then-deep.yaml": (
+        "k: x" + '"\\' * 40_000 + "\na: " + "[" * 3000 + "\n",
+        ("TDL006", "YAML is nested"),
+    ),
 }
 
 

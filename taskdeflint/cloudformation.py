@@ -172,6 +172,8 @@ class Template:
         kind = str(parameter.get("Type", "String"))
         if kind.startswith("AWS::SSM::Parameter::Value"):
             return Unknown(expression)  # the default names an SSM parameter; its value is unknown
+        if _has_function(parameter.get("Default")) or _has_function(parameter.get("AllowedValues")):
+            return Unknown(expression)  # CloudFormation allows no functions there (nor a Ref to itself)
         if "Default" in parameter:
             return _parameter_value(parameter["Default"], kind)
         allowed = parameter.get("AllowedValues")
@@ -268,7 +270,7 @@ class Template:
 
     def to_json_string(self, argument: object) -> object:
         result = self.evaluate(argument)
-        if contains_unknown(result):
+        if result is ABSENT or contains_unknown(result):
             raise _Unresolved
         return json.dumps(result, separators=(",", ":"))
 
@@ -372,6 +374,8 @@ class _Converter:
                 converted = tuple(self.convert(v, at, api, node, False) for v in value.alternatives)
                 return Unknown(value.expression, value.variable, converted)
             return unknown_at(value, node, api)
+        if _has_function(value):  # evaluation resolves every function: never convert one again
+            return unknown_at(Unknown(_expression(raw)), node, api)
         # A known value (a default, a mapping's entry, a joined string): all of it lies at the function.
         return self.convert(value, at, api, node, False)
 

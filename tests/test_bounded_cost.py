@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from taskdeflint import cloudformation
+from taskdeflint import document as doc
+from taskdeflint.catalogue import load_catalogue
+from taskdeflint.engine import Linter, Policy
+from taskdeflint.positions import byte_limit
 from tests.capped import capped_lint
 
 # Linted beside each hostile file: its one finding shows that the run went on to it.
@@ -234,8 +241,16 @@ def _names_and_links_by_sub() -> str:
     return template({"ContainerDefinitions": containers})
 
 
+def _parameter_defaults_that_refer_to_each_other() -> str:
+    parameters = {"A": {"Type": "String", "Default": {"Ref": "B"}}, "B": {"Default": {"Ref": "A"}}}
+    return template(
+        {"ContainerDefinitions": [container(Name={"Ref": "A"}, User={"Ref": "B"})]}, Parameters=parameters
+    )
+
+
 # name: (text, rules its findings must include)
 TEMPLATES = {
+    "parameter-ref-cycle.json": (_parameter_defaults_that_refer_to_each_other(), {"TDL502"}),
     "find-in-map-chain.json": (_find_in_map_chain(), {"TDL111"}),
     "find-in-map-of-itself.json": (_find_in_map_of_itself(), {"TDL111"}),
     "thousands-of-conditions.json": (_thousands_of_conditions(), {"TDL031"}),
@@ -251,3 +266,171 @@ def test_intrinsic_functions_cost_what_the_template_holds(tmp_path: Path) -> Non
     for name, (_, rules) in TEMPLATES.items():
         assert rules <= {f["rule"] for f in result.findings if f["path"] == name}, name
     assert [f["rule"] for f in result.findings if f["path"] == "other.json"] == ["TDL001"]
+
+
+# --- property tests: generated anchors, merges and intrinsic functions -----------------------------------
+
+LINTER = Linter(load_catalogue(), Policy())
+RULE_IDS = {rule.id for rule in LINTER.catalogue.rules}
+SCALARS = st.sampled_from(["1", "web", "0x1f", "1:30", "true", "~", "'q'", '"d"', "!Ref P0", "!GetAtt R.Arn"])
+
+
+@st.composite
+def yaml_with_aliases(draw: st.DrawFn) -> str:
+    """A template whose values and keys are anchors, aliases and merge keys of each other, nested."""
+    lines = ["Defs:"]
+    count = draw(st.integers(1, 8))
+    for n in range(count):
+        earlier = [f"*a{m}" for m in range(n)] or [draw(SCALARS)]
+        pick = st.sampled_from(earlier)
+        kind = draw(st.sampled_from(["scalar", "map", "merge", "list", "keys"]))
+        if kind == "scalar":
+            body = draw(SCALARS)
+        elif kind == "map":
+            body = "{" + ", ".join(f"k{i}: {draw(pick)}" for i in range(draw(st.integers(0, 4)))) + "}"
+        elif kind == "merge":
+            merged = ", ".join(draw(st.lists(pick, min_size=1, max_size=6)))
+            body = "{<<: [" + merged + "], m: " + draw(pick) + "}"
+        elif kind == "list":
+            body = "[" + ", ".join(draw(st.lists(pick, max_size=8))) + "]"
+        else:
+            body = "{" + ", ".join(f"{draw(pick)} : {i}" for i in range(draw(st.integers(1, 4)))) + "}"
+        lines.append(f"  d{n}: &a{n} {body}")
+    use = st.sampled_from([f"*a{n}" for n in range(count)])
+    lines += [
+        "Resources:",
+        "  Task:",
+        "    Type: AWS::ECS::TaskDefinition",
+        "    Properties:",
+        f"      <<: {draw(use)}",
+        "      ContainerDefinitions:",
+        f"        - Name: {draw(use)}",
+        "          Image: nginx:1.27",
+        f"          Memory: {draw(use)}",
+        f"          Command: [{', '.join(draw(st.lists(use, max_size=6)))}]",
+        f"          DockerLabels: {{{draw(use)} : {draw(use)}}}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _pointer_bytes(loaded: doc.Loaded) -> int:
+    return sum(len(pointer) for pointer in loaded.positions.spans) if loaded.positions else 0
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(yaml_with_aliases())
+def test_generated_anchors_and_merges_cost_what_the_text_allows(text: str) -> None:
+    loaded = doc.load(text.encode(), name="t.yaml")
+    assert loaded is not None
+    # What the aliases expanded to, pointers included, stays within the budget for the text.
+    assert _pointer_bytes(loaded) <= byte_limit(text)
+    result = LINTER.lint("t.yaml", text.encode())
+    assert result is not None
+    assert {f.rule for f in result.findings} <= RULE_IDS
+    assert all(len(f.message) < 1000 for f in result.findings)
+
+
+NAMES = st.sampled_from(["P0", "P1", "M", "A", "B", "x", "AWS::Region", "AWS::NoValue", "R"])
+LEAVES = st.one_of(
+    st.sampled_from(["", "web", "a,b", "512", "\ud800", "${P0}"]),
+    st.integers(-3, 3),
+    st.booleans(),
+    st.builds(lambda name: {"Ref": name}, NAMES),
+    st.just({"Fn::GetAtt": ["R", "Arn"]}),
+)
+
+
+def _intrinsics(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    def function(name: str, argument: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        return st.builds(lambda value: {name: value}, argument)
+
+    delimiters = st.sampled_from(["", ",", "-"])
+    return st.one_of(
+        function("Fn::If", st.tuples(st.sampled_from(["C0", "C1"]), inner, inner).map(list)),
+        function("Fn::FindInMap", st.tuples(st.one_of(NAMES, inner), inner, inner).map(list)),
+        function("Fn::Join", st.tuples(delimiters, st.lists(inner, max_size=3)).map(list)),
+        function("Fn::Select", st.tuples(st.one_of(st.sampled_from(["0", "1"]), inner), inner).map(list)),
+        function("Fn::Split", st.tuples(delimiters, inner).map(list)),
+        function("Fn::Sub", st.one_of(inner, st.tuples(inner, st.dictionaries(NAMES, inner, max_size=2)))),
+        function("Fn::Base64", inner),
+        function("Fn::ToJsonString", inner),
+        function("Fn::Length", inner),
+        st.lists(inner, max_size=3),
+    )
+
+
+EXPRESSIONS = st.recursive(LEAVES, _intrinsics, max_leaves=24)
+
+
+@st.composite
+def templates_with_intrinsics(draw: st.DrawFn) -> dict[str, Any]:
+    expression = EXPRESSIONS
+    containers = [
+        {
+            "Name": draw(expression),
+            "Image": draw(expression),
+            "Memory": draw(expression),
+            "Essential": draw(expression),
+            "Links": draw(expression),
+            "Environment": [{"Name": "A", "Value": draw(expression)}],
+        }
+        for _ in range(draw(st.integers(1, 3)))
+    ]
+    if draw(st.booleans()):
+        containers.append({"Fn::If": ["C0", containers[0], {"Ref": "AWS::NoValue"}]})
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": {
+            "P0": {"Type": "String", "Default": draw(LEAVES)},
+            "P1": {"Type": "CommaDelimitedList", "AllowedValues": ["a", "b,c"]},
+        },
+        # Mapping values may look each other (and themselves) up: CloudFormation forbids it.
+        "Mappings": {"M": {"A": {"x": draw(expression)}, "B": {"x": draw(expression)}}},
+        "Conditions": {"C0": {"Fn::Equals": ["a", "b"]}, "C1": {"Fn::Equals": ["a", "a"]}},
+        "Resources": {
+            "Task": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {
+                    "Cpu": draw(expression),
+                    "NetworkMode": draw(expression),
+                    "ContainerDefinitions": containers,
+                },
+            }
+        },
+    }
+
+
+def _functions(value: object) -> int:
+    if isinstance(value, dict):
+        inner = sum(_functions(item) for item in value.values())
+        return inner + (len(value) == 1 and next(iter(value)) in ("Ref", *_FUNCTION_NAMES))
+    if isinstance(value, list):
+        return sum(_functions(item) for item in value)
+    return 0
+
+
+_FUNCTION_NAMES = ("Fn::If", "Fn::FindInMap", "Fn::Join", "Fn::Select", "Fn::Split", "Fn::Sub")
+_FUNCTION_NAMES += ("Fn::Base64", "Fn::ToJsonString", "Fn::Length", "Fn::GetAtt")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(templates_with_intrinsics())
+def test_generated_intrinsics_are_each_evaluated_once(document: dict[str, Any]) -> None:
+    text = json.dumps(document)
+    calls = 0
+    evaluate = cloudformation.Template._function
+
+    def counted(self: cloudformation.Template, value: dict[str, Any]) -> object:
+        nonlocal calls
+        calls += 1
+        return evaluate(self, value)
+
+    cloudformation.Template._function = counted  # type: ignore[method-assign]
+    try:
+        result = LINTER.lint("t.json", text.encode("utf-8", "surrogatepass"))
+    finally:
+        cloudformation.Template._function = evaluate  # type: ignore[method-assign]
+    assert result is not None
+    assert {f.rule for f in result.findings} <= RULE_IDS
+    # Each function of the text is evaluated at most once, whatever it nests or refers to.
+    assert calls <= _functions(json.loads(text))

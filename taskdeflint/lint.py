@@ -212,9 +212,26 @@ def _lint_all(sources: list[files.Source], jobs: int | None) -> Iterator[FileRes
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    chunk = max(1, len(sources) // (jobs * 8))
+    # A large file is linted here, one at a time, while the workers lint the others: `--jobs 8` on a
+    # folder of large files would otherwise need eight times the memory of the largest.
+    heavy = [_is_heavy(source) for source in sources]
+    light = [source for source, is_heavy in zip(sources, heavy, strict=True) if not is_heavy]
+    chunk = max(1, len(light) // (jobs * 8))
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_lint_source, sources, chunksize=chunk)
+        results = pool.map(_lint_source, light, chunksize=chunk)
+        for source, is_heavy in zip(sources, heavy, strict=True):
+            yield _lint_source(source) if is_heavy else next(results)
+
+
+# Files larger than this are linted one at a time (see `_lint_all`).
+HEAVY_BYTES = 1024 * 1024
+
+
+def _is_heavy(source: files.Source) -> bool:
+    try:
+        return source.path is not None and source.path.stat().st_size > HEAVY_BYTES
+    except OSError:
+        return False
 
 
 def _dockerfile_facts(

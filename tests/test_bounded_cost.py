@@ -5,6 +5,7 @@ finding or a one-line error and exit 0, 1 or 2, never a traceback, and the other
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taskdeflint import cloudformation
+from taskdeflint import cloudformation, files, lint
 from taskdeflint import document as doc
 from taskdeflint.catalogue import load_catalogue
 from taskdeflint.engine import Linter, Policy
@@ -434,3 +435,24 @@ def test_generated_intrinsics_are_each_evaluated_once(document: dict[str, Any]) 
     assert {f.rule for f in result.findings} <= RULE_IDS
     # Each function of the text is evaluated at most once, whatever it nests or refers to.
     assert calls <= _functions(json.loads(text))
+
+
+def _linted_where(source: files.Source) -> tuple[str, int]:
+    return source.display, os.getpid()
+
+
+def test_jobs_lint_large_files_one_at_a_time_in_the_main_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers lint the small files; each large one is linted by the main process, one after another, so
+    that `--jobs N` never holds N large files in memory at once."""
+    names = [f"f{n:03}.json" for n in range(lint.PARALLEL_MIN_FILES + 6)]
+    large = set(names[3::20])
+    for name in names:
+        padding = " " * (lint.HEAVY_BYTES + 1) if name in large else ""
+        (tmp_path / name).write_text(OTHER + padding, encoding="utf-8")
+    sources, _ = files.expand(names, tmp_path)
+    monkeypatch.setattr(lint, "_lint_source", _linted_where)
+    done = list(lint._lint_all(sources, 3))
+    assert [name for name, _ in done] == names  # in order
+    assert {name for name, pid in done if pid == os.getpid()} == large

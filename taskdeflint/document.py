@@ -21,7 +21,9 @@ _TOO_DEEP_MESSAGE = (
     f"JSON is nested more than {MAX_DEPTH} levels deep; no task definition nests that deep, "
     "so the file is not read further"
 )
-MAX_BYTES = 32 * 1024 * 1024
+# Eight times CloudFormation's largest template (1 MB): at the peak memory a lint takes per byte of the
+# densest input (about 70 bytes; see benchmarks/large_files.py), a file at the limit needs about 600 MiB.
+MAX_BYTES = 8 * 1024 * 1024
 
 INVALID_JSON = "TDL001"
 INVALID_YAML = "TDL008"

@@ -3,6 +3,10 @@
 #
 #   * a Docker engine (dockerd) answering on /var/run/docker.sock
 #   * a Docker registry (distribution v2) answering on http://127.0.0.1:5000/v2/
+#   * emulation of the other CPU architecture (qemu-user-static registered with
+#     binfmt_misc), so that an arm64 image builds on an amd64 host
+#   * a static busybox for arm64 in ${STATE_DIR}/busybox-arm64 (from Debian's
+#     busybox-static:arm64), which the tests import as an arm64 base image
 #
 # Usage:
 #   scripts/services.sh          # install what is missing, start what is down
@@ -52,8 +56,11 @@ APT_LOG="${STATE_DIR}/apt.log"
 # Debian packages: docker.io brings dockerd plus its runtime (containerd,
 # runc, tini as docker-init); docker-registry brings `docker-registry serve`;
 # busybox-static gives the tests a static /bin/busybox to `docker import` as
-# an offline base image (no Docker Hub here).
-PACKAGES=(docker.io docker-registry busybox-static)
+# an offline base image (no Docker Hub here); qemu-user-static brings the
+# emulators (with binfmt_misc configs in /usr/lib/binfmt.d) for building
+# images of another architecture.
+PACKAGES=(docker.io docker-registry busybox-static qemu-user-static)
+BUSYBOX_ARM64="${STATE_DIR}/busybox-arm64"
 
 say() { printf '%s\n' "$*"; }
 warn() { printf 'services.sh: %s\n' "$*" >&2; }
@@ -296,6 +303,62 @@ EOF
     say "registry: up (${REGISTRY_URL}, pid $(cat "$REGISTRY_PIDFILE"), log ${REGISTRY_LOG})"
 }
 
+# ------------------------------------------------------------- emulation --
+
+# The binfmt_misc entry that runs binaries of the other architecture through
+# qemu: the builder runs RUN steps of an arm64 image on an amd64 host (and
+# the reverse) this way.  The F flag (in Debian's config) opens the emulator
+# at registration, so it works inside build containers too.
+setup_emulation() {
+    local machine other conf entry
+    machine=$(uname -m)
+    case $machine in
+    x86_64) other=aarch64 ;;
+    aarch64) other=x86_64 ;;
+    *) die "no emulation set-up for a ${machine} host" ;;
+    esac
+    entry=/proc/sys/fs/binfmt_misc/qemu-${other}
+    if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+        mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc ||
+            die "cannot mount binfmt_misc (needs root and a kernel with binfmt_misc)"
+    fi
+    if [ ! -e "$entry" ]; then
+        conf=/usr/lib/binfmt.d/qemu-${other}.conf
+        [ -f "$conf" ] || die "${conf} is missing (is qemu-user-static installed?)"
+        grep -v '^#' "$conf" >/proc/sys/fs/binfmt_misc/register ||
+            die "cannot register ${conf} with binfmt_misc"
+    fi
+    grep -q '^enabled' "$entry" || die "${entry} is not enabled"
+    say "emulation: ${other} binaries run through $(sed -n 's/^interpreter //p' "$entry")"
+}
+
+# A static arm64 busybox (Debian's busybox-static:arm64, unpacked, not
+# installed) for the tests' arm64 base image.
+fetch_busybox_arm64() {
+    [ -x "$BUSYBOX_ARM64" ] && return 0
+    [ "$(id -u)" -eq 0 ] || die "no ${BUSYBOX_ARM64}; run as root to fetch it"
+    local work rc=0
+    work=$(mktemp -d "${STATE_DIR}/busybox-arm64.XXXXXX")
+    say "fetching busybox-static:arm64 (log: ${APT_LOG})"
+    {
+        if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+            dpkg --add-architecture arm64
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 update &&
+            (cd "$work" && apt-get download busybox-static:arm64) &&
+            dpkg-deb -x "$work"/busybox-static_*_arm64.deb "$work/root"
+    } </dev/null >>"$APT_LOG" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ] || [ ! -x "$work/root/bin/busybox" ]; then
+        show_log "$APT_LOG"
+        rm -rf "$work"
+        die "could not fetch busybox-static:arm64"
+    fi
+    mv "$work/root/bin/busybox" "${BUSYBOX_ARM64}.new"
+    mv "${BUSYBOX_ARM64}.new" "$BUSYBOX_ARM64"
+    rm -rf "$work"
+    say "busybox-arm64: ${BUSYBOX_ARM64}"
+}
+
 # ------------------------------------------------------------------ stop --
 
 # stop_one NAME PIDFILE PROCNAME
@@ -347,6 +410,12 @@ main() {
     case $cmd in
     start)
         install_packages
+        # Emulation and the arm64 busybox are for the builder's arm64 tests: a machine without them
+        # can still run the rest, except in CI, where the tests must not be left out.
+        if ! (setup_emulation && fetch_busybox_arm64); then
+            [ "${CI:-}" = true ] && die "CI=true: the arm64 build tests need emulation and the arm64 busybox"
+            warn "the arm64 build tests will be skipped"
+        fi
         start_dockerd
         start_registry
         ;;

@@ -47,8 +47,17 @@ _KEYS = frozenset(
         "schema",
         "message",
         "examples",
+        "evidence",
     }
 )
+# What an error rule rests on (issue: "an error needs evidence"): the ECS API model, AWS documentation, an
+# error message the service was seen to return, or a peer tool whose validation reproduces the service's.
+EVIDENCE = {
+    "model": "ECS API model",
+    "documentation": "AWS documentation",
+    "observed": "observed error message",
+    "peer": "peer tool validation",
+}
 _EXAMPLE_KEYS = frozenset({"kind", "title", "document", "pointers", "config", "dockerfile", "format"})
 
 
@@ -82,6 +91,12 @@ class Rule:
     schema: dict[str, Any] | None
     message: str | None
     origin: Path
+    evidence: str | None = None
+
+    @property
+    def evidence_label(self) -> str | None:
+        """The kind of evidence in words, e.g. "observed error message"."""
+        return EVIDENCE.get(self.evidence) if self.evidence else None
 
     @property
     def engine_stage(self) -> bool:
@@ -172,6 +187,9 @@ def parse_rule(path: Path) -> Rule:
             raise _fail(path, "a schema rule needs a 'message' template")
     elif not isinstance(check, str) or ":" not in check:
         raise _fail(path, "'check' must read 'module:function' or 'file.py:function'")
+    evidence = data.get("evidence")
+    if evidence is not None and evidence not in EVIDENCE:
+        raise _fail(path, f"'evidence' must be one of: {', '.join(EVIDENCE)}")
     examples = tuple(_parse_examples(path, data.get("examples")))
     kinds = {e.kind for e in examples}
     if kinds != {"bad", "good"}:
@@ -188,6 +206,7 @@ def parse_rule(path: Path) -> Rule:
         schema=schema,
         message=data.get("message"),
         origin=path,
+        evidence=evidence,
     )
 
 
@@ -253,6 +272,7 @@ def to_index(rules: Iterable[Rule]) -> str:
             "schema": r.schema,
             "message": r.message,
             "file": r.origin.name,
+            "evidence": r.evidence,
             "examples": [
                 {
                     "kind": e.kind,
@@ -297,6 +317,7 @@ def _from_index(directory: Path, text: str) -> list[Rule]:
             schema=e["schema"],
             message=e["message"],
             origin=directory / e["file"],
+            evidence=e.get("evidence"),
         )
         for e in data["rules"]
     ]

@@ -52,6 +52,7 @@ def main() -> None:
     taskdeflint rule TDL003              explain one rule, with examples
     taskdeflint build --push --render-dir rendered
                                          build, push and pin the services' images
+    taskdeflint verify rendered/*.json   check their images are in the registry, for the task's platform
 
     `taskdeflint COMMAND --help` describes each command. Configuration: the nearest .taskdeflint.toml or
     [tool.taskdeflint] in pyproject.toml. Documentation: README.md and docs/ in the source distribution.
@@ -138,9 +139,15 @@ def lint(
 ) -> None:
     """Lint task definitions in PATHS (files, folders, or - for stdin).
 
-    Folders are searched for JSON files that hold task definitions (register-task-definition input,
-    describe-task-definition output, or a list of container definitions). With no PATHS, the config's
-    include globs are linted, or else the current folder.
+    Folders are searched for files that hold task definitions, by content: register-task-definition
+    input, describe-task-definition output and the console's JSON export, lists of container definitions,
+    CloudFormation templates (JSON or YAML, CDK output included) and Terraform plans or states. With no
+    PATHS, the config's include globs are linted, or else the current folder.
+
+    Templates are linted before the deploy step renders them: placeholders (<IMAGE1_NAME>, ${VAR}, $VAR,
+    {{ must_env `VAR` }}, <+artifact.image>, #{Var}, %VAR%), quoted or not, are values only the deployment
+    knows (config: placeholder-patterns, placeholders = false). A null member, as the console's export
+    writes it, is read as absent and reported once per file (TDL020).
 
     Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O error.
     """
@@ -236,6 +243,20 @@ def rule_command(rule_id: str, rules_dir: tuple[Path, ...]) -> None:
     show_default=True,
     help="Build output: a live display (tty) or prefixed lines (plain). auto: plain in CI or when piped.",
 )
+@click.option(
+    "--builder",
+    type=click.Choice(("buildkit", "legacy")),
+    default=None,
+    help="buildkit (the default): build through the Docker CLI. legacy: the engine's old builder, without "
+    "RUN --mount, heredocs, secrets or platforms.",
+)
+@click.option(
+    "--docker",
+    "docker_cli",
+    metavar="PATH",
+    help="The Docker CLI to build with (default: TASKDEFLINT_DOCKER, else the first of docker on PATH, "
+    "/usr/bin/docker, /usr/local/bin/docker that can build with BuildKit).",
+)
 def build_command(
     services: tuple[str, ...],
     push: bool,
@@ -248,6 +269,8 @@ def build_command(
     keep_going: bool,
     config: Path | None,
     progress: str,
+    builder: str | None,
+    docker_cli: str | None,
 ) -> None:
     """Build the images of the services manifest (all, or SERVICES), push them, and pin them.
 
@@ -273,7 +296,7 @@ def build_command(
             err=True,
         )
         sys.exit(2)
-    from taskdeflint.build.runner import BuildSettings, run
+    from taskdeflint.builder.runner import BuildSettings, run
 
     settings = BuildSettings(
         services=services,
@@ -287,5 +310,49 @@ def build_command(
         keep_going=keep_going,
         config=config,
         progress=progress,
+        builder=builder,
+        docker=docker_cli,
     )
     sys.exit(run(settings))
+
+
+@main.command("verify", short_help="Check that the images of task definitions are in their registries.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Findings as path:line:col lines, or a JSON list.",
+)
+@click.option(
+    "--insecure-registry",
+    "insecure",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Speak plain HTTP to this registry (loopback registries always are). Repeatable.",
+)
+def verify_command(files: tuple[Path, ...], output_format: str, insecure: tuple[str, ...]) -> None:
+    """Ask the registries whether every container image of FILES (sidecars included) exists, and is for
+    the task's runtimePlatform (os and CPU architecture; Fargate's default is Linux on X86_64).
+
+    Findings point at each container's image: TDL557 image-not-found and TDL558 image-platform-mismatch
+    are errors (CannotPullContainerError, exec format error), TDL559 image-not-verifiable is a warning (the
+    registry could not be asked). Logins come from the Docker config, as for `taskdeflint build`; Amazon ECR
+    tokens need the ecr extra. Needs the build extra (pip install 'taskdeflint[build]').
+
+    Exit codes: 0 every image is there, 1 an error finding, 2 a file that is not a task definition.
+    """
+    try:
+        import docker  # type: ignore[import-untyped,unused-ignore]  # noqa: F401
+    except ImportError as error:
+        click.echo(
+            f"taskdeflint: error: `taskdeflint verify` needs the Docker SDK for registry logins "
+            f"({error.name} is not installed): pip install 'taskdeflint[build]'",
+            err=True,
+        )
+        sys.exit(2)
+    from taskdeflint.builder.verify import VerifySettings, run
+
+    sys.exit(run(VerifySettings(files=files, output_format=output_format, insecure=insecure)))

@@ -32,6 +32,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "rules-dir": _GLOBS,
         "baseline": {"type": "string", "minLength": 1},
         "max-file-size": {"type": "integer", "minimum": 1},
+        "placeholders": {"type": "boolean"},
+        "placeholder-patterns": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "severity": {
             "type": "object",
             "propertyNames": {"pattern": "^[A-Z]{2,8}[0-9]{3}$"},
@@ -94,6 +96,8 @@ class Config:
     suppressions: tuple[Suppression, ...] = ()
     services: dict[str, Any] = field(default_factory=dict)
     max_file_size: int | None = None
+    placeholders: bool = True
+    placeholder_patterns: tuple[str, ...] = ()
 
 
 def find_config(start: Path) -> Path | None:
@@ -182,7 +186,23 @@ def load_config(path: Path) -> Config:
         suppressions=suppressions,
         services=data.get("services", {}),
         max_file_size=data.get("max-file-size"),
+        placeholders=data.get("placeholders", True),
+        placeholder_patterns=_patterns(path, data.get("placeholder-patterns", [])),
     )
+
+
+def _patterns(path: Path, patterns: list[str]) -> tuple[str, ...]:
+    """The config's own placeholder syntaxes, each a regular expression that must compile."""
+    for text in patterns:
+        try:
+            empty = re.compile(text).fullmatch("") is not None
+        except re.error as error:
+            raise ConfigError(
+                f"{path}: placeholder-patterns: {text!r} is not a regular expression: {error}"
+            ) from None
+        if empty:
+            raise ConfigError(f"{path}: placeholder-patterns: {text!r} matches an empty string")
+    return tuple(patterns)
 
 
 def _validate(path: Path, data: object, prefix: str, suppress_lines: list[int]) -> None:

@@ -113,6 +113,8 @@ class DockerfileFacts:
     root: BaseImage  # the FROM at the top of the final stage chain: the image it starts from
     image_platform: tuple[str, int] | None  # a fixed --platform of the final chain, and its line
     platform: str | None  # the service's `platform` key
+    builder: str | None = None  # the service's `builder` key ("buildkit", "legacy")
+    buildkit_features: tuple[tuple[int, str], ...] = ()  # (line, what) of what needs BuildKit
 
     def at(self, line: int) -> str:
         return f"{self.path}:{line}"
@@ -263,6 +265,29 @@ def _flags(words: list[str]) -> tuple[dict[str, str], list[str]]:
         flags.setdefault(name.lower(), value)
         index += 1
     return flags, words[index:]
+
+
+# Instruction flags that only BuildKit knows (the legacy builder stops at them).
+_BUILDKIT_FLAGS = {
+    "RUN": ("mount", "network", "security"),
+    "COPY": ("link", "chmod", "parents", "exclude"),
+    "ADD": ("link", "chmod", "checksum", "keep-git-dir", "parents", "exclude"),
+}
+
+
+def buildkit_features(text: str) -> list[tuple[int, str]]:
+    """(line, what) of each thing in a Dockerfile that only BuildKit builds: BuildKit-only flags
+    (`RUN --mount`, `COPY --link`, ...) and heredocs (`RUN <<EOF`). A `# syntax=` directive is not one: the
+    legacy builder reads it as a comment and builds the rest."""
+    found: list[tuple[int, str]] = []
+    for instruction, value, start in _instructions(text):
+        flags, _ = _flags(value.split())
+        for flag in _BUILDKIT_FLAGS.get(instruction, ()):
+            if flag in flags:
+                found.append((start, f"{instruction} --{flag}"))
+        if instruction in _BUILDKIT_FLAGS and _HEREDOC.search(value.split("\n", 1)[0]):
+            found.append((start, f"a heredoc ({instruction} <<)"))
+    return found
 
 
 def _arg_pairs(value: str) -> Iterator[tuple[str, str | None]]:
@@ -473,6 +498,7 @@ class ServiceRef:
     target: str | None
     platform: str | None
     build_args: tuple[tuple[str, str], ...]
+    builder: str | None = None
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -519,6 +545,7 @@ def service_refs(config: Config) -> Iterator[ServiceRef | tuple[str, str]]:
             target=text("target"),
             platform=text("platform"),
             build_args=args,
+            builder=text("builder"),
         )
 
 
@@ -555,6 +582,8 @@ def read_facts(service: ServiceRef, config: Config) -> DockerfileFacts | str:
         root=parsed.root,
         image_platform=parsed.image_platform,
         platform=service.platform,
+        builder=service.builder,
+        buildkit_features=tuple(buildkit_features(text)) if service.builder == "legacy" else (),
     )
 
 

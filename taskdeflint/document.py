@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from taskdeflint.model import TaskDef
-from taskdeflint.positions import PositionMap, TooCostly, TooDeep, find_depth_violation, scan, shorten
+from taskdeflint.placeholders import Placeholder, present, unquoted
+from taskdeflint.placeholders import pattern as placeholder_pattern
+from taskdeflint.positions import PositionMap, TooCostly, TooDeep, find_depth_violation, scan, shorten, split
 
 MAX_DEPTH = 64
 _TOO_DEEP_MESSAGE = (
@@ -29,6 +31,7 @@ INVALID_JSON = "TDL001"
 INVALID_YAML = "TDL008"
 DUPLICATE_KEY = "TDL002"
 SCHEMA_VIOLATION = "TDL003"
+ENUM_MISMATCH = "TDL040"
 NOT_A_TASK_DEFINITION = "TDL004"
 INVALID_ENCODING = "TDL005"
 TOO_DEEP = "TDL006"
@@ -199,15 +202,28 @@ def _parse_long_int(digits: str) -> int | float:
     return int(digits) if len(digits.lstrip("-")) <= MAX_INT_DIGITS else float(digits)
 
 
-def parse(text: str, loaded: Loaded) -> bool:
-    """Parse JSON and map its positions; False when the document cannot be used."""
+def parse(
+    text: str, loaded: Loaded, placeholders: re.Pattern[str] | None = None, extra: tuple[str, ...] = ()
+) -> bool:
+    """Parse JSON and map its positions; False when the document cannot be used. With `placeholders`,
+    a text that is JSON only once rendered (`"cpu": ${CPU}`) is read with those values unknown."""
     loaded.text = text
     if not text.strip():
         loaded.raws.append(Raw(INVALID_JSON, "File is empty; expected a JSON object", offset=0))
         return False
+    source, bare = text, None
     try:
-        loaded.document = _loads(text)
+        try:
+            loaded.document = _loads(text)
+        except json.JSONDecodeError:
+            rendered = None if placeholders is None else unquoted(text, placeholders, extra)
+            if rendered is None:
+                raise
+            # The same length, so every offset (and the error's, if there is a real one) is the file's.
+            source, bare = rendered
+            loaded.document = _loads(source)
     except json.JSONDecodeError as error:
+        text = source
         offset = error.pos
         # A trailing comma is reported at the comma, where the fix is.
         message = _syntax_message(text, error)
@@ -229,7 +245,7 @@ def parse(text: str, loaded: Loaded) -> bool:
         )
         return False
     try:
-        loaded.positions = positions = scan(text, MAX_DEPTH)
+        loaded.positions = positions = scan(source, MAX_DEPTH)
     except TooDeep as error:
         loaded.raws.append(
             Raw(
@@ -261,6 +277,9 @@ def parse(text: str, loaded: Loaded) -> bool:
                 offset=duplicate.offset,
             )
         )
+    if bare is not None:
+        positions.text = text
+        _mark_bare(loaded, source, bare)
     if positions.non_finite:
         for pointer, offset in positions.non_finite:
             literal = re.match(r"-?[A-Za-z]+", text[offset:])
@@ -268,6 +287,20 @@ def parse(text: str, loaded: Loaded) -> bool:
             loaded.raws.append(Raw(INVALID_JSON, f"{word} is not valid JSON", pointer=pointer, offset=offset))
         return False
     return True
+
+
+def _mark_bare(loaded: Loaded, source: str, offsets: list[int]) -> None:
+    """Put a Placeholder where each bare placeholder of a template stands (see `parse`)."""
+    assert loaded.positions is not None
+    wanted = set(offsets)
+    for pointer, span in loaded.positions.spans.items():
+        if span.start in wanted and pointer:
+            parent = loaded.document
+            tokens = split(pointer)
+            for token in tokens[:-1]:
+                parent = parent[int(token)] if isinstance(parent, list) else parent[token]
+            last: Any = int(tokens[-1]) if isinstance(parent, list) else tokens[-1]
+            parent[last] = Placeholder(loaded.text[span.start : span.end])
 
 
 def _json_type(value: object) -> str:
@@ -348,20 +381,29 @@ def _embedded(loaded: Loaded) -> list[Target] | str | None:
     return None
 
 
-def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name: str = "") -> Loaded | None:
+def load(
+    data: bytes,
+    *,
+    explicit: bool = True,
+    max_bytes: int = MAX_BYTES,
+    name: str = "",
+    placeholders: tuple[str, ...] | None = (),
+) -> Loaded | None:
     """Everything the linter needs from one file's bytes.
 
     Returns None for a file found by searching a folder that turns out not to be a task definition:
     such files are skipped silently. A file named explicitly always yields a result. `name` (the file's
-    name) tells YAML from JSON.
+    name) tells YAML from JSON. `placeholders` are the config's own placeholder syntaxes (regular
+    expressions) beside the built-in ones; None turns recognition off.
     """
+    expression = None if placeholders is None else placeholder_pattern(placeholders)
     loaded = Loaded(unreadable=True)  # until it is parsed
     if len(data) > max_bytes:
         loaded.raws.append(
             Raw(
                 TOO_LARGE,
-                f"File is larger than {_size(max_bytes)}, the most taskdeflint reads "
-                "(a registered task definition is at most 64 KiB; see max-file-size)",
+                f"File is larger than {_size(max_bytes)}, the most taskdeflint reads, so it was not "
+                "linted (see max-file-size)",
                 offset=0,
             )
         )
@@ -369,12 +411,13 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name
     text = decode(data, loaded)
     if text is None:
         return loaded
-    if _is_yaml(name, text):
+    yaml = _is_yaml(name, text)
+    if yaml:
         from taskdeflint import yamlsource
 
         if not yamlsource.parse(text, loaded):
             return loaded
-    elif not parse(text, loaded):
+    elif not parse(text, loaded, expression, placeholders or ()):
         return loaded
     loaded.unreadable = False
     embedded = _embedded(loaded)
@@ -386,6 +429,10 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name
     if embedded is not None:
         loaded.targets = embedded
         return loaded
+    if yaml or "null" in text:
+        from taskdeflint.deploytime import drop_nulls
+
+        drop_nulls(loaded)
     targets = find_targets(loaded.document)
     if isinstance(targets, str | tuple):
         if not explicit:
@@ -394,6 +441,10 @@ def load(data: bytes, *, explicit: bool = True, max_bytes: int = MAX_BYTES, name
         loaded.raws.append(Raw(NOT_A_TASK_DEFINITION, message, pointer=pointer))
         return loaded
     loaded.targets = targets
+    if expression is not None and placeholders is not None and present(text, expression, placeholders):
+        from taskdeflint.deploytime import mark_placeholders
+
+        mark_placeholders(loaded, expression)
     return loaded
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint import document as doc
@@ -49,6 +50,8 @@ class Policy:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     max_bytes: int = doc.MAX_BYTES
+    # The config's own placeholder syntaxes beside the built-in ones; None: placeholders are not recognised.
+    placeholders: tuple[str, ...] | None = ()
 
     def selected(self, rule_id: str) -> bool:
         return matches(rule_id, self.select) and not matches(rule_id, self.ignore)
@@ -106,7 +109,7 @@ class Linter:
             for rule in catalogue.rules
             if not rule.engine_stage and policy.selected(rule.id)
         ]
-        self._schema_selected = policy.selected(doc.SCHEMA_VIOLATION)
+        self._schema_selected = policy.selected(doc.SCHEMA_VIOLATION) or policy.selected(doc.ENUM_MISMATCH)
 
     def raw_findings(self, loaded: doc.Loaded) -> Iterator[doc.Raw]:
         yield from loaded.raws
@@ -140,13 +143,26 @@ class Linter:
         explicit: bool = True,
         match_path: str | None = None,
         dockerfiles: Mapping[str, DockerfileFacts] | None = None,
+        built: Collection[str] = (),
+        location: Path | None = None,
     ) -> FileResult | None:
         """Findings of one file, shown as `path`; the policy's globs are matched against `match_path`
         (the path relative to the config's folder), which defaults to `path`. `dockerfiles` is what the
-        Dockerfiles of the services that name this file say, by container name."""
-        loaded = doc.load(data, explicit=explicit, max_bytes=self.policy.max_bytes, name=path)
+        Dockerfiles of the services that name this file say, by container name; `built` names the
+        containers whose image `taskdeflint build` renders. `location` is where the file is on disk."""
+        loaded = doc.load(
+            data,
+            explicit=explicit,
+            max_bytes=self.policy.max_bytes,
+            name=path,
+            placeholders=self.policy.placeholders,
+        )
         if loaded is None:
             return None
+        if built or (location is not None and any(t.kind is doc.Kind.CONTAINERS for t in loaded.targets)):
+            from taskdeflint.deploytime import as_deployed
+
+            as_deployed(loaded, built, location)
         if dockerfiles:
             for target in loaded.targets:
                 target.taskdef.dockerfiles = dict(dockerfiles)

@@ -23,6 +23,7 @@ def explain(rule: Rule, heading: str = "#") -> str:
         "",
         f"Default severity: **{rule.severity.label}**",
         "",
+        *([f"Evidence: {rule.evidence_label}", ""] if rule.evidence_label else []),
         rule.summary,
         "",
         rule.docs,
@@ -59,12 +60,18 @@ def rules_markdown(catalogue: Catalogue) -> str:
         "",
         "<!-- Generated from rules/ by `python scripts/generate_rules_doc.py`; do not edit. -->",
         "",
-        "| Id | Name | Severity | Summary |",
-        "| --- | --- | --- | --- |",
+        "An error rests on evidence that AWS refuses the definition or that a task from it cannot start or",
+        "become healthy; the Evidence column says which kind: the ECS API model, AWS documentation, an error",
+        "message the service was seen to return, or a peer tool's validation that reproduces the service's.",
+        "",
+        "| Id | Name | Severity | Evidence | Summary |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for rule in catalogue.rules:
         anchor = f"{rule.id}-{rule.name}".lower()
-        lines.append(f"| [{rule.id}](#{anchor}) | `{rule.name}` | {rule.severity.label} | {rule.summary} |")
+        cells = [f"[{rule.id}](#{anchor})", f"`{rule.name}`", rule.severity.label]
+        cells += [rule.evidence_label or "", rule.summary]
+        lines.append(f"| {' | '.join(cells)} |")
     lines.append("")
     for rule in catalogue.rules:
         lines.append(explain(rule, heading="##"))

@@ -59,6 +59,7 @@ def _policy(settings: LintSettings, config: Config) -> Policy:
         per_file_ignores=config.per_file_ignores,
         suppressions=config.suppressions,
         max_bytes=config.max_file_size or MAX_BYTES,
+        placeholders=config.placeholder_patterns if config.placeholders else None,
     )
 
 
@@ -165,6 +166,8 @@ def _unused_suppressions(
 _WORKER: tuple[Linter, int, Path, Path] | None = None
 # What the services' Dockerfiles say, for the files the services manifest names (by `Source.path`).
 _DOCKERFILES: dict[Path, dict[str, DockerfileFacts]] = {}
+# The containers whose images `taskdeflint build` renders, for the files the services manifest names.
+_BUILT: dict[Path, frozenset[str]] = {}
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 64
 
@@ -177,9 +180,16 @@ def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
         return data
     match_path = _relative_path(source.display, cwd, root)
     dockerfiles = _DOCKERFILES.get(source.path) if _DOCKERFILES and source.path is not None else None
+    built = _BUILT.get(source.path, ()) if _BUILT and source.path is not None else ()
     try:
         return linter.lint(
-            source.display, data, explicit=source.explicit, match_path=match_path, dockerfiles=dockerfiles
+            source.display,
+            data,
+            explicit=source.explicit,
+            match_path=match_path,
+            dockerfiles=dockerfiles,
+            built=built,
+            location=source.path,
         )
     except Exception as error:  # a bug in a rule must not stop the other files from being linted
         return files.ReadError(source.display, internal_error(error))
@@ -250,6 +260,28 @@ def _dockerfile_facts(
     return facts_for(config, [s.path for s in sources if s.path is not None], warn)
 
 
+def _built_images(config: Config, sources: list[files.Source]) -> dict[Path, frozenset[str]]:
+    """For each of `sources` that a service of the manifest names, the containers whose image the
+    builder renders (a placeholder there is by design)."""
+    if not config.services:
+        return {}
+    from taskdeflint.dockerfile import service_refs
+
+    names: dict[Path, set[str]] = {}
+    for ref in service_refs(config):
+        if not isinstance(ref, tuple):
+            names.setdefault(ref.task_definition, set()).add(ref.container)
+    found: dict[Path, frozenset[str]] = {}
+    for source in sources:
+        try:
+            resolved = source.path.resolve() if source.path is not None else None
+        except (OSError, RuntimeError):
+            continue
+        if resolved in names:
+            found[source.path] = frozenset(names[resolved])  # type: ignore[index]
+    return found
+
+
 def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -288,9 +320,10 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
         return EXIT_ERROR
 
-    global _WORKER, _DOCKERFILES
+    global _WORKER, _DOCKERFILES, _BUILT
     _WORKER = (Linter(catalogue, policy), policy.max_bytes, settings.cwd, config.root)
     _DOCKERFILES = _dockerfile_facts(config, sources, stderr if settings.verbose else None)
+    _BUILT = _built_images(config, sources)
     results: list[FileResult] = []
     for source, result in zip(sources, _lint_all(sources, settings.jobs), strict=True):
         if isinstance(result, files.ReadError):

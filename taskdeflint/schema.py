@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint.data import data_dir
-from taskdeflint.document import SCHEMA_VIOLATION, Kind, Raw, Target
+from taskdeflint.document import ENUM_MISMATCH, SCHEMA_VIOLATION, Kind, Raw, Target
 from taskdeflint.fastschema import Schema
 from taskdeflint.positions import join
 from taskdeflint.unknown import is_unknown
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "task-definition.schema.json"
+ROOT = "RegisterTaskDefinitionRequest"
 
 _TYPE_WORDS = {
     "object": "an object",
@@ -55,6 +56,11 @@ def _validator(kind: Kind) -> Schema:
     schema = dict(task_definition_schema())
     if kind is Kind.DESCRIBE:
         schema["$ref"] = "#/$defs/TaskDefinition"
+        # The console's export and `describe-task-definition --include TAGS` give `tags` beside the
+        # read-only members; it is a member of register input, checked as such.
+        defs = schema["$defs"] = dict(schema["$defs"])
+        inner = defs["TaskDefinition"] = dict(defs["TaskDefinition"])
+        inner["properties"] = {**inner["properties"], "tags": defs[ROOT]["properties"]["tags"]}
     elif kind is Kind.CONTAINERS:
         del schema["$ref"]
         schema["type"] = "object"
@@ -183,6 +189,13 @@ def _messages(error: ValidationError, target: Target) -> Iterator[tuple[str, str
         yield pointer, f"{where}: {error.message}"
 
 
+def _rule(error: ValidationError) -> str:
+    """TDL003, or TDL040 for a value outside an enumeration: botocore does not check enum values, and ECS
+    accepts some values that the model does not list (`logDriver: "none"`), so such a value is not proof
+    that AWS refuses the definition."""
+    return ENUM_MISMATCH if error.validator == "enum" else SCHEMA_VIOLATION
+
+
 def validate(target: Target, document: object) -> Iterator[Raw]:
     """Schema violations of one target, as findings with pointers into the document."""
     if target.kind is Kind.DESCRIBE and target.base and isinstance(document, dict):
@@ -197,9 +210,9 @@ def validate(target: Target, document: object) -> Iterator[Raw]:
                         )
             else:
                 for pointer, message in _messages(error, target):
-                    yield Raw(SCHEMA_VIOLATION, message, pointer=pointer)
+                    yield Raw(_rule(error), message, pointer=pointer)
     for error in _validator(target.kind).iter_errors(target.taskdef.data):
         if is_unknown(error.instance):
             continue  # a value only the deployment knows (a template's intrinsic function, a plan's unknown)
         for pointer, message in _messages(error, target):
-            yield Raw(SCHEMA_VIOLATION, message, pointer=target.to_document(pointer))
+            yield Raw(_rule(error), message, pointer=target.to_document(pointer))

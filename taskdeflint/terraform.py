@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from taskdeflint.deploytime import renamed_pointers, terraform_members
 from taskdeflint.document import SCHEMA_VIOLATION, Kind, Loaded, Raw, Target, parse
 from taskdeflint.embedded import ROOT, Embedding, child, link_names, members, unknown_at
 from taskdeflint.positions import Span, join
@@ -220,6 +221,9 @@ class _Converter:
             self.loaded.raws.append(Raw(raw.rule, message, at + raw.pointer, offset))
         if not parsed:
             return Unknown(f"unreadable container_definitions of {self.label}")
+        # Read as the provider reads it: member names in any case, unknown members dropped.
+        found, renamed = terraform_members(inner.document, at, self.label)
+        self.loaded.raws += found
         if offsets is not None and inner.positions is not None and self.loaded.positions is not None:
             spans = self.loaded.positions.spans
             for pointer, span in inner.positions.spans.items():
@@ -227,6 +231,8 @@ class _Converter:
                     key = offsets[span.key] if span.key is not None else None
                     spans[at + pointer] = Span(offsets[span.start], offsets[span.end], key)
                     self.record(api + pointer, at + pointer)
+            for renamed_api, written in renamed_pointers(inner.positions.spans, renamed):
+                self.record(api + renamed_api, at + written)
         elif isinstance(inner.document, list):
             self.embedding.opaque.add(api)  # no positions inside the string: its findings go on it
         if not isinstance(inner.document, list):

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import tarfile
 import threading
 import urllib.error
@@ -169,7 +170,7 @@ class Project:
 
     def build(self, *services: str, **options: Any) -> Result:
         """`taskdeflint build` in-process, with plain progress."""
-        from taskdeflint.build.runner import BuildSettings, run
+        from taskdeflint.builder.runner import BuildSettings, run
 
         options.setdefault("progress", "plain")
         out, err = io.StringIO(), io.StringIO()
@@ -341,3 +342,61 @@ def docker_config(folder: Path, registry: str, user: str, password: str) -> Path
     auth = base64.b64encode(f"{user}:{password}".encode()).decode()
     (folder / "config.json").write_text(json.dumps({"auths": {registry: {"auth": auth}}}), encoding="utf-8")
     return folder
+
+
+def registry_get(
+    registry: str, repository_path: str, reference: str, kind: str = "manifests"
+) -> tuple[str, bytes]:
+    """(Content-Type, body) of a manifest, index or blob, straight from the registry."""
+    request = urllib.request.Request(f"http://{registry}/v2/{repository_path}/{kind}/{reference}")
+    request.add_header("Accept", MANIFEST_ACCEPT)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return str(answer.headers.get("Content-Type", "")), answer.read()
+
+
+def image_platform(registry: str, repository_path: str, reference: str) -> str:
+    """`os/architecture` from the config blob of the image manifest `reference`."""
+    _, body = registry_get(registry, repository_path, reference)
+    config_digest = json.loads(body)["config"]["digest"]
+    _, config = registry_get(registry, repository_path, config_digest, kind="blobs")
+    data = json.loads(config)
+    return f"{data['os']}/{data['architecture']}"
+
+
+SERVICES_DIR = Path(os.environ.get("TASKDEFLINT_SERVICES_DIR", "/tmp/taskdeflint-services"))
+
+
+@pytest.fixture(scope="session", name="arm64_base")
+def arm64_base_fixture(docker_env: DockerEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An arm64 image with a shell: the static arm64 busybox that scripts/services.sh fetches, built FROM
+    scratch for linux/arm64 (a COPY, so no emulation is needed to make it)."""
+    from taskdeflint.builder import buildkit
+
+    busybox = SERVICES_DIR / "busybox-arm64"
+    if not busybox.exists():
+        message = f"{busybox} is missing (bash scripts/services.sh fetches it)"
+        if in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    try:
+        cli = buildkit.find_cli()
+    except buildkit.CLIError as error:
+        if in_ci():
+            pytest.fail(str(error), pytrace=False)
+        pytest.skip(str(error))
+    root = tmp_path_factory.mktemp("arm64")
+    shutil.copy(busybox, root / "busybox")
+    (root / "Dockerfile").write_text(
+        'FROM scratch\nCOPY busybox /bin/busybox\nSHELL ["/bin/busybox", "sh", "-c"]\n'
+        'RUN ["/bin/busybox", "--install", "-s", "/bin"]\nRUN mkdir -p /tmp\n',
+        encoding="utf-8",
+    )
+    name = f"taskdeflint-test-busybox-arm64-{uuid.uuid4().hex[:10]}:latest"
+    argv = [cli.path, *(["buildx", "build", "--load"] if cli.buildx else ["build"])]
+    argv += ["--platform", "linux/arm64", "--network", "none", "--tag", name, str(root)]
+    done = subprocess.run(argv, env={**os.environ, "DOCKER_BUILDKIT": "1"}, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"cannot make the arm64 base image (is emulation set up?): {done.stderr[-2000:]}")
+    yield name
+    with contextlib.suppress(Exception):
+        docker_env.api.remove_image(name, force=True)

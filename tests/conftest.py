@@ -12,7 +12,9 @@ from taskdeflint.lint import LintSettings, run
 ROOT = Path(__file__).resolve().parent.parent
 
 # The rules of the document stage: what makes a file unreadable or not valid API input.
-DOCUMENT_RULES = frozenset({"TDL001", "TDL002", "TDL003", "TDL004", "TDL005", "TDL006", "TDL007", "TDL008"})
+DOCUMENT_RULES = frozenset(
+    {"TDL001", "TDL002", "TDL003", "TDL004", "TDL005", "TDL006", "TDL007", "TDL008", "TDL040"}
+)
 
 
 class Result:

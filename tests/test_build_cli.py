@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 import pytest
 from click.testing import CliRunner
 
-from taskdeflint.build.display import Display, LiveDisplay, choose
-from taskdeflint.build.registry import Credentials, RegistryAuthError, RegistryClient, RegistryUnavailable
+from taskdeflint.builder.display import Display, LiveDisplay, choose
+from taskdeflint.builder.registry import Credentials, RegistryAuthError, RegistryClient, RegistryUnavailable
 from taskdeflint.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def test_lint_never_imports_docker(tmp_path: Path) -> None:
         f"result = CliRunner().invoke(main, ['lint', {str(tmp_path / 't.json')!r}])\n"
         "assert result.exit_code in (0, 1), result.output\n"
         "loaded = [m for m in sys.modules if m.split('.')[0] in ('docker', 'dockerfile_parse', 'requests')\n"
-        "          or m.startswith('taskdeflint.build')]\n"
+        "          or m.startswith('taskdeflint.builder')]\n"
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -206,7 +206,7 @@ def test_credentials_hide_the_password() -> None:
 
 
 def test_ecr_without_boto3_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from taskdeflint.build.auth import ecr_credentials
+    from taskdeflint.builder.auth import ecr_credentials
 
     monkeypatch.setitem(sys.modules, "boto3", None)
     with pytest.raises(RegistryAuthError, match=r"pip install 'taskdeflint\[ecr\]'"):

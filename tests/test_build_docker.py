@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def test_build_push_skip_and_rebuild_only_what_changed(project: Project, busybox
 
     first = project.build(**options)
     assert first.code == 0, first.output
-    assert "[worker] Step 1/3 : FROM" in first.stdout  # plain, prefixed lines when not on a terminal
+    # BuildKit's plain log, one prefixed line at a time when not on a terminal
+    assert re.search(r"^\[worker\] #\d+ \[1/2\] FROM ", first.stdout, re.MULTILINE), first.stdout
     meta = project.metadata()
     digests = {name: assert_in_registry(project, meta, name) for name in ("web", "api", "worker")}
     assert {e["status"] for e in meta["services"].values()} == {"pushed"}
@@ -130,7 +132,7 @@ def test_build_push_skip_and_rebuild_only_what_changed(project: Project, busybox
     assert {name: e["status"] for name, e in meta["services"].items()} == dict.fromkeys(digests, "skipped")
     assert {name: e["digest"] for name, e in meta["services"].items()} == digests
     assert all(e["image_id"] is None for e in meta["services"].values())
-    assert "Step 1/" not in second.stdout
+    assert "] FROM " not in second.stdout
     assert project.local_image_ids() == images_before
     assert json.loads((project.root / "rendered/web.json").read_text()) == web
 
@@ -311,7 +313,7 @@ def test_interrupt_stops_cleanly(project: Project, busybox_base: str) -> None:
     assert process.stdout is not None
     deadline = time.monotonic() + 30
     for line in process.stdout:
-        if "Step 2/2" in line or time.monotonic() > deadline:
+        if "started" in line or time.monotonic() > deadline:
             break
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)

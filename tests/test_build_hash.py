@@ -12,9 +12,9 @@ import pytest
 
 docker = pytest.importorskip("docker")
 
-from taskdeflint.build.context import CONTENT_TAG_PREFIX, archive, inputs  # noqa: E402
-from taskdeflint.build.manifest import Service  # noqa: E402
-from taskdeflint.build.references import Repository  # noqa: E402
+from taskdeflint.builder.context import CONTENT_TAG_PREFIX, archive, inputs  # noqa: E402
+from taskdeflint.builder.manifest import Service  # noqa: E402
+from taskdeflint.builder.references import Repository  # noqa: E402
 
 FILES = {
     "Dockerfile": "FROM scratch\nCOPY . /app\n",

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from taskdeflint.build.manifest import ManifestError, load_services
-from taskdeflint.build.references import Repository, check_tag, parse_repository
-from taskdeflint.build.runner import BuildSettings, run
+from taskdeflint.builder.manifest import ManifestError, load_services
+from taskdeflint.builder.references import Repository, check_tag, parse_repository
+from taskdeflint.builder.runner import BuildSettings, run
 from taskdeflint.config import load_config
 
 

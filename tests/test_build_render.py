@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from taskdeflint.build.render import TaskDefinitionError, load_task_definition, render
+from taskdeflint.builder.render import TaskDefinitionError, load_task_definition, render
 
 PINNED = "127.0.0.1:5000/forum/web@sha256:" + "ab" * 32
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from taskdeflint.catalogue import CatalogueError, Example, builtin_rules, load_catalogue, parse_rule
+from taskdeflint.catalogue import CatalogueError, Example, Rule, builtin_rules, load_catalogue, parse_rule
+from taskdeflint.findings import Severity
 from tests.conftest import DOCUMENT_RULES, ROOT
 
 RULES = builtin_rules()
@@ -31,6 +32,21 @@ def test_every_rule_names_its_source_and_has_examples() -> None:
         assert len(rule.docs) > 80, rule.id
         assert rule.source, rule.id
         assert {e.kind for e in rule.examples} == {"bad", "good"}, rule.id
+
+
+def test_every_error_rule_names_the_kind_of_evidence_it_rests_on() -> None:
+    """An error says the definition will not work; the rule must say what shows that (issue 12)."""
+    missing = [r.id for r in RULES if r.severity is Severity.ERROR and r.evidence is None]
+    assert missing == [], f"error rules without 'evidence': {missing}"
+    for rule in RULES:
+        if rule.evidence is not None:
+            assert rule.evidence_label in rule_text(rule), rule.id
+
+
+def rule_text(rule: Rule) -> str:
+    from taskdeflint.explain import explain
+
+    return explain(rule)
 
 
 def test_checks_resolve_to_functions() -> None:
@@ -200,6 +216,7 @@ def test_user_rule_with_a_python_check(tmp_path: Path) -> None:
         (lambda t: t + "\nextra = 1\n", "unknown key"),
         (lambda t: t.replace('"required": ["team"]', '"required": ["team"'), "not valid JSON"),
         (lambda t: t.replace("[[examples]]", "[[examples", 1), "invalid TOML"),
+        (lambda t: t.replace('severity = "warning"', 'severity = "error"\nevidence = "hunch"'), "'evidence'"),
     ],
 )
 def test_bad_user_rules_are_refused_with_the_file_named(tmp_path: Path, mutation, message) -> None:  # type: ignore[no-untyped-def]

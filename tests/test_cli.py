@@ -571,4 +571,4 @@ class TestOtherCommands:
         completed = taskdeflint(cwd=tmp_path)
         assert completed.returncode == 2
         assert completed.stderr.startswith("Usage: taskdeflint")
-        assert "lint   Lint task definitions" in completed.stderr
+        assert "lint    Lint task definitions" in completed.stderr

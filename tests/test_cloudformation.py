@@ -196,7 +196,8 @@ def test_positions_inside_container_definitions_count_escapes(tmp_path: Path) ->
 EXAMPLES = [
     (rule.id, number, example.document)
     for rule in builtin_rules()
-    if rule.id not in DOCUMENT_RULES
+    # Placeholders and nulls are read as such in plain JSON only: in a template, `!Sub` owns `${...}`.
+    if rule.id not in DOCUMENT_RULES and rule.id not in ("TDL019", "TDL020")
     for number, example in enumerate(rule.examples, 1)
     if not example.config and not getattr(example, "dockerfile", None) and forms.register_of(example.document)
 ]
@@ -214,7 +215,9 @@ def test_rule_examples_as_templates(rule: str, number: int, document: str, form:
     assert register is not None
     base = LINTER.lint("taskdef.json", document.encode())
     assert base is not None
-    expected = sorted((f.rule, forms.template_pointer(_as_register(f.pointer))) for f in base.findings)
+    expected = sorted(
+        (f.rule, forms.template_pointer(_as_register(f.pointer))) for f in base.findings if f.rule != "TDL019"
+    )
     text = forms.template_json(register) if form == "json" else forms.template_yaml(register)
     result = LINTER.lint(f"template.{form}", text.encode())
     assert result is not None

@@ -143,8 +143,8 @@ class TestBadConfig:
             (".taskdeflint.toml", 'ignore = ["XYZ"]\n', "ignore: 'XYZ' matches no rule id"),
             (
                 ".taskdeflint.toml",
-                '[per-file-ignores]\n"*.json" = ["TDL02"]\n',
-                "per-file-ignores: 'TDL02' matches no rule id",
+                '[per-file-ignores]\n"*.json" = ["TDL08"]\n',
+                "per-file-ignores: 'TDL08' matches no rule id",
             ),
         ],
     )
@@ -269,8 +269,8 @@ class TestKeys:
                 "TDL007",
                 1,
                 1,
-                "File is larger than 64 bytes, the most taskdeflint reads (a registered task definition is at "
-                "most 64 KiB; see max-file-size)",
+                "File is larger than 64 bytes, the most taskdeflint reads, so it was not linted "
+                "(see max-file-size)",
             )
         ]
 

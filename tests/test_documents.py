@@ -343,6 +343,7 @@ class TestLimits:
                 "JSON is nested more than 64 levels deep; no task definition nests that deep, so the file "
                 "is not read further",
             ),
+            code=0,  # a warning: the limit is taskdeflint's (issue 12)
         )
         assert time.perf_counter() - started < 5
         assert result.findings[0]["name"] == "nesting-too-deep"
@@ -369,6 +370,7 @@ class TestLimits:
                 "JSON is nested more than 64 levels deep; no task definition nests that deep, so the file "
                 "is not read further",
             ),
+            code=0,  # a warning: the limit is taskdeflint's (issue 12)
         )
 
     def test_64_levels_are_allowed(self, lint_text: Any) -> None:
@@ -515,12 +517,6 @@ class TestWrongTypes:
                         41,
                         "/containerDefinitions/0/name",
                         'Container "#0" name must be a string, not an array',
-                    ),
-                    (
-                        1,
-                        58,
-                        "/containerDefinitions/0/image",
-                        'Container "#0" image must be a string, not null',
                     ),
                     (
                         1,
@@ -752,7 +748,7 @@ def test_no_traceback_from_the_real_command(tmp_path: Path) -> None:
     assert completed.stderr == ""
     assert completed.stdout.splitlines()[:2] == [
         "bin.json:1:1: error TDL005 File is binary (it contains NUL bytes), not JSON",
-        "deep.json:1:65: error TDL006 JSON is nested more than 64 levels deep; no task definition nests that "
+        "deep.json:1:65: warning TDL006 JSON is nested more than 64 levels deep; no task definition nests that "
         "deep, so the file is not read further",
     ]
 

@@ -154,6 +154,11 @@ def test_every_member_of_every_wrong_type_is_a_schema_finding_and_no_rule_crashe
     missed = []
     for pointer, value_type, value in WRONG_TYPES:
         result = lint_value(_set(FULL_DOCUMENT, pointer, value))
+        if value is None and not pointer.rsplit("/", 1)[-1].isdigit():
+            # A null member is read as absent, and reported once as null-member.
+            if not any(f.rule == "TDL020" and f.pointer == pointer for f in result.findings):
+                missed.append((pointer, value_type, [f.rule for f in result.findings]))
+            continue
         messages = [f.message for f in result.findings if f.rule == "TDL003" and f.pointer == pointer]
         if not any(" must be " in m for m in messages):
             missed.append((pointer, value_type, messages))
@@ -182,7 +187,7 @@ def test_wrong_types_in_the_other_input_forms(form: str) -> None:
         rules = {
             f.rule for f in result.findings if expected == f.pointer or expected.startswith(f.pointer + "/")
         }
-        assert rules & {"TDL003", "TDL004"}, (form, pointer, value)
+        assert rules & {"TDL003", "TDL004", "TDL020"}, (form, pointer, value)
 
 
 # --- files: size, number, kind -------------------------------------------------------------------------
@@ -201,15 +206,15 @@ def test_a_50_mb_file_is_refused_with_a_clear_message_and_not_read(tmp_path: Pat
     started = time.perf_counter()
     result = lint(tmp_path, "deploy", select=("TDL0",))
     assert time.perf_counter() - started < 10
-    assert result.code == 1 and result.stderr == ""
+    # A warning: the limit is the linter's own, not a fault of the file (issue 12).
+    assert result.code == 0 and result.stderr == ""
     assert [(f["path"], f["rule"], f["line"], f["column"], f["message"]) for f in result.findings] == [
         (
             "deploy/huge.json",
             "TDL007",
             1,
             1,
-            "File is larger than 8 MiB, the most taskdeflint reads (a registered task definition is at most "
-            "64 KiB; see max-file-size)",
+            "File is larger than 8 MiB, the most taskdeflint reads, so it was not linted (see max-file-size)",
         )
     ]
 
@@ -223,8 +228,8 @@ def test_a_50_mb_stdin_is_refused_without_reading_it_all(tmp_path: Path) -> None
         timeout=60,
         check=False,
     )
-    assert completed.returncode == 1, completed.stderr
-    assert completed.stdout.decode().startswith("<stdin>:1:1: error TDL007 File is larger than 8 MiB")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.decode().startswith("<stdin>:1:1: warning TDL007 File is larger than 8 MiB")
     assert completed.stderr == b""
 
 
@@ -284,11 +289,13 @@ def _large(size: int) -> Iterator[tuple[str, bytes]]:
 
 
 def _seconds(data: bytes) -> float:
+    """The least CPU time of three lints: this process's own time, which other processes on a busy machine
+    do not add to as they do to the wall clock."""
     best = float("inf")
-    for _ in range(2):
-        started = time.perf_counter()
+    for _ in range(3):
+        started = time.process_time()
         result = LINTER.lint("big.json", data)
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
         assert result is not None and result.findings
     return best
 
@@ -1423,7 +1430,7 @@ def test_rendering_changes_only_the_image_and_keeps_every_other_member(
     survive rendering; only the pinned container's image changes, and the result is UTF-8 that parses."""
     import tempfile
 
-    from taskdeflint.build.render import load_task_definition, render
+    from taskdeflint.builder.render import load_task_definition, render
 
     for container in document["containerDefinitions"]:
         extra = data.draw(st.dictionaries(EXTRA_KEYS, ANY_JSON, max_size=2))

@@ -59,7 +59,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
     # TDL013 missing-container-name
     ("TDL013", "absent", doc([c(None)]), ["/containerDefinitions/0"]),
     ("TDL013", "empty", doc([c("a"), c("")]), ["/containerDefinitions/1/name"]),
-    ("TDL013", "null is TDL003's", doc([{"name": None, "image": "nginx:1.27"}]), []),
+    ("TDL013", "null is absent", doc([{"name": None, "image": "nginx:1.27"}]), ["/containerDefinitions/0"]),
     ("TDL013", "present", doc([c("a"), c("b")]), []),
     ("TDL013", "space is TDL014's", doc([c(" ")]), []),
     # TDL014 invalid-container-name
@@ -87,11 +87,24 @@ CASES: list[tuple[str, str, str, list[str]]] = [
     # TDL016 missing-container-image
     ("TDL016", "absent", doc([c("web", None)]), ["/containerDefinitions/0"]),
     ("TDL016", "empty", doc([c("a"), c("b", "")]), ["/containerDefinitions/1/image"]),
-    ("TDL016", "null is TDL003's", doc([{"name": "web", "image": None}]), []),
+    ("TDL016", "null is absent", doc([{"name": "web", "image": None}]), ["/containerDefinitions/0"]),
     ("TDL016", "present", doc([c("web", "busybox")]), []),
     # TDL017 invalid-image-reference
-    ("TDL017", "placeholder", doc([c(image="${IMAGE}")]), ["/containerDefinitions/0/image"]),
-    ("TDL017", "angle brackets", doc([c(image="<image>")]), ["/containerDefinitions/0/image"]),
+    ("TDL017", "placeholder is unknown", doc([c(image="${IMAGE}")]), []),
+    ("TDL017", "CodePipeline placeholder", doc([c(image="<IMAGE1_NAME>")]), []),
+    ("TDL017", "placeholder tag", doc([c(image="registry/web:${TAG}")]), []),
+    (
+        "TDL017",
+        "space beside a placeholder",
+        doc([c(image="my registry/web:${TAG}")]),
+        ["/containerDefinitions/0/image"],
+    ),
+    (
+        "TDL017",
+        "angle brackets around a space",
+        doc([c(image="<my image>")]),
+        ["/containerDefinitions/0/image"],
+    ),
     ("TDL017", "space", doc([c(image="nginx :1.27")]), ["/containerDefinitions/0/image"]),
     ("TDL017", "trailing newline", doc([c(image="nginx:1.27\n")]), ["/containerDefinitions/0/image"]),
     ("TDL017", "256 characters", doc([c(image="a" * 256)]), ["/containerDefinitions/0/image"]),
@@ -356,7 +369,7 @@ def test_image_problem_messages(image: str, problem: str | None) -> None:
 def test_severities(lint_text: Any) -> None:
     result = lint_text(doc([c("web"), c("web", "")]))
     severities = {f["rule"]: f["severity"] for f in result.findings}
-    assert severities["TDL015"] == "warning"
+    assert severities["TDL015"] == "error"  # "Container names must be unique within a Task Definition."
     assert severities["TDL016"] == "error"
 
 

@@ -99,7 +99,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("TDL303", doc([c("a", ("b", "START")), c("b")]), []),
     ("TDL303", doc([c("a", ("x", "HEALTHY")), c("b")]), []),  # missing: TDL300's
     ("TDL303", doc([c("a", ("a", "HEALTHY"))]), []),  # self: TDL301's
-    ("TDL303", doc([c("a", ("b", "healthy")), c("b")]), []),  # not an enum value: TDL003's
+    ("TDL303", doc([c("a", ("b", "healthy")), c("b")]), []),  # not an enum value: TDL040's
     # TDL304 completion-dependency-on-essential
     ("TDL304", doc([c("a", ("b", "SUCCESS")), c("b")]), [dep(0, 0, "condition")]),
     ("TDL304", doc([c("a", ("b", "COMPLETE")), c("b", essential=True)]), [dep(0, 0, "condition")]),
@@ -157,7 +157,7 @@ def test_positions_on_a_multi_line_document(lint_text: Any) -> None:
         ("TDL300", 11, 10, "error"),  # "cache" is no container
         ("TDL301", 15, 69, "error"),  # proxy -> proxy
         ("TDL302", 8, 10, "error"),  # app -> proxy -> app
-        ("TDL303", 10, 33, "warning"),  # db has no healthCheck
+        ("TDL303", 10, 33, "error"),  # db has no healthCheck: the task cannot start
         ("TDL304", 9, 38, "error"),  # migrate is essential (omitted)
     ]
 
@@ -172,7 +172,8 @@ def test_messages(lint_text: Any) -> None:
         'Containers depend on each other in a cycle: "app" -> "proxy" -> "app"; none of them can start'
     ]
     assert messages(result, "TDL303") == [
-        'Container "app" depends on "db" with condition HEALTHY, but "db" has no healthCheck'
+        'Container "app" depends on "db" with condition HEALTHY, but "db" has no healthCheck, so it never '
+        'reports healthy and "app" never starts'
     ]
     assert messages(result, "TDL304") == [
         'Container "app" depends on "migrate" with condition SUCCESS, but "migrate" is essential (essential is '

@@ -1,4 +1,4 @@
-"""Health check rules (TDL310-TDL314): catches and catches-not, positions, messages, wrong types."""
+"""Health check rules (TDL310-TDL315): catches and catches-not, positions, messages, wrong types."""
 
 from __future__ import annotations
 
@@ -58,6 +58,14 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("TDL311", doc(hc(CURL)), []),
     ("TDL311", doc(hc(["NONE"])), []),  # TDL312's
     ("TDL311", doc(hc(["CMD"])), []),  # TDL313's
+    # TDL315 command-line-as-one-argument
+    ("TDL315", doc(hc(["CMD", "curl -f http://localhost/"])), [HC + "/command/1"]),
+    ("TDL315", doc(hc(["CMD", " /bin/check --quick ", "x"])), [HC + "/command/1"]),
+    ("TDL315", doc(hc(["CMD", "curl", "-f", "http://localhost/"])), []),
+    ("TDL315", doc(hc(["CMD-SHELL", "curl -f http://localhost/ || exit 1"])), []),
+    ("TDL315", doc(hc(["curl -f http://localhost/"])), []),  # no prefix: TDL311's
+    ("TDL315", doc(hc(["CMD", "C:\\Program Files\\app\\check.exe"])), []),  # a Windows path
+    ("TDL315", doc(hc(["CMD", "/bin/check"])), []),
     # TDL312 health-check-command-none
     ("TDL312", doc(hc(["NONE"])), [HC + "/command/0"]),
     ("TDL312", doc(hc(["NONE", "x"])), [HC + "/command/0"]),
@@ -135,7 +143,7 @@ def test_positions_on_a_multi_line_document(lint_text: Any) -> None:
     )
     assert found == [
         ("TDL310", 11, 9, "error"),  # retries 0
-        ("TDL311", 8, 21, "error"),  # the first element of command
+        ("TDL311", 8, 21, "warning"),  # the first element of command (registers and runs: issue 12)
         ("TDL312", 14, 77, "warning"),  # "NONE"
         ("TDL313", 15, 65, "warning"),  # the command member
         ("TDL314", 10, 9, "warning"),  # timeout 10 = interval 10
@@ -149,8 +157,9 @@ def test_messages(lint_text: Any) -> None:
         "and startPeriod 0-300 s"
     ]
     assert messages(result, "TDL311") == [
-        'Container "web" healthCheck.command starts with "curl -f http://localhost/"; it must start with "CMD" '
-        'or "CMD-SHELL" (to run "curl -f http://localhost/" with the shell, put "CMD-SHELL" before it)'
+        'Container "web" healthCheck.command starts with "curl -f http://localhost/"; the ECS API documents it '
+        'as starting with "CMD" or "CMD-SHELL" (to run "curl -f http://localhost/" with the shell, put '
+        '"CMD-SHELL" before it)'
     ]
     assert messages(result, "TDL312") == [
         'Container "api" healthCheck.command starts with "NONE", which ECS does not document (it must start '
@@ -166,9 +175,10 @@ def test_messages(lint_text: Any) -> None:
     ]
     result = lint_text(doc(hc(["cmd-shell", "true"]), hc([]), hc(interval=5)))
     assert messages(result, "TDL311") == [
-        'Container "c0" healthCheck.command starts with "cmd-shell"; it must start with "CMD" or "CMD-SHELL" '
-        '(the prefix is case-sensitive: "CMD-SHELL")',
-        'Container "c1" healthCheck.command is empty; it must start with "CMD" or "CMD-SHELL"',
+        'Container "c0" healthCheck.command starts with "cmd-shell"; the ECS API documents it as starting with '
+        '"CMD" or "CMD-SHELL" (the prefix is case-sensitive: "CMD-SHELL")',
+        'Container "c1" healthCheck.command is empty; the ECS API documents it as starting with "CMD" or '
+        '"CMD-SHELL"',
     ]
     assert messages(result, "TDL314") == [
         'Container "c2" healthCheck timeout 5 s (the default) is not shorter than its interval 5 s; a slow check '
@@ -234,3 +244,29 @@ def test_no_input_makes_a_check_crash(checks: list[Any]) -> None:
     for function in CHECKS:
         for pointer, message in function(td):
             assert pointer.startswith("/containerDefinitions/") and isinstance(message, str)
+
+
+def test_command_line_as_one_argument_messages(lint_text: Any) -> None:
+    document = json.loads(
+        doc(hc(["CMD", "curl -f http://localhost/ || exit 1"]), hc(["CMD", "/bin/check --quick"]))
+    )
+    document["containerDefinitions"].append(
+        {"name": "w", "image": "python:3.12", "entryPoint": ["python app.py"]}
+    )
+    result = lint_text(json.dumps(document))
+    assert [f["severity"] for f in result.findings if f["rule"] == "TDL315"] == ["error"] * 3
+    assert messages(result, "TDL315") == [
+        'Container "c0" healthCheck.command runs "curl -f http://localhost/ || exit 1" as one program name with '
+        '"CMD", so the check always fails; write ["CMD-SHELL", "curl -f http://localhost/ || exit 1"]',
+        'Container "c1" healthCheck.command runs "/bin/check --quick" as one program name with "CMD", so the '
+        'check always fails; write ["CMD-SHELL", "/bin/check --quick"] or one argument per element, '
+        '["CMD", "/bin/check", "--quick"]',
+        'Container "w" entryPoint runs "python app.py" as one program name, so the container cannot start; '
+        'write ["sh", "-c", "python app.py"] or one argument per element, ["python", "app.py"]',
+    ]
+
+
+def test_command_line_as_one_argument_is_not_checked_on_windows(lint_text: Any) -> None:
+    document = json.loads(doc(hc(["CMD", "powershell -Command exit 0"])))
+    document["runtimePlatform"] = {"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE"}
+    assert pointers(lint_text(json.dumps(document)), "TDL315") == []

@@ -412,6 +412,22 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("TDL617", doc([c(links=["web:self"])]), ["/containerDefinitions/0/links/0"]),
     ("TDL617", doc([c(links=["b", "b:alias", "c:x"]), c("b"), c("c")]), []),
     ("TDL617", json.dumps([c(links=["x"]), c("b")]), ["/0/links/0"]),
+    # TDL621 link-cycle
+    ("TDL621", doc([c(links=["b:x"]), c("b", links=["web"])]), ["/containerDefinitions/0/links/0"]),
+    (
+        "TDL621",
+        doc([c(links=["c"]), c("b", links=["web"]), c("c", links=["x", "b"])]),
+        ["/containerDefinitions/0/links/0"],
+    ),
+    (
+        "TDL621",
+        doc([c(links=["b", "c"]), c("b", links=["web"]), c("c", links=["web"])]),
+        ["/containerDefinitions/0/links/0", "/containerDefinitions/0/links/1"],
+    ),
+    ("TDL621", doc([c(links=["b"]), c("b", links=["c"]), c("c")]), []),
+    ("TDL621", doc([c(links=["web"])]), []),  # itself: TDL617's
+    ("TDL621", doc([c(links=["b", "b:alias"]), c("b")]), []),
+    ("TDL621", doc([c(links="b"), c("b", links=[1, None])]), []),
     # TDL618 hostname-with-awsvpc
     ("TDL618", doc([c(hostname="web")], **AWSVPC), ["/containerDefinitions/0/hostname"]),
     ("TDL618", doc([c(hostname="web")], **AWSVPC, **FARGATE), ["/containerDefinitions/0/hostname"]),
@@ -693,3 +709,12 @@ def test_no_input_makes_a_check_crash(data: dict[str, Any], kind: str) -> None:
         for pointer, message in check(td):
             assert isinstance(pointer, str) and isinstance(message, str)
             assert pointer == "" or pointer.startswith("/")
+
+
+def test_link_cycle_message(lint_text: Any) -> None:
+    result = lint_text(doc([c(links=["b:x"]), c("b", links=["web"])], networkMode="bridge"))
+    [finding] = [f for f in result.findings if f["rule"] == "TDL621"]
+    assert (finding["severity"], finding["message"]) == (
+        "error",
+        'Containers link to each other in a cycle: "web" -> "b" -> "web"; ECS refuses links in a cycle',
+    )

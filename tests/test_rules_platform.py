@@ -99,8 +99,9 @@ TDL251 = [
     ),
     (fargate({"linuxParameters": {"sharedMemorySize": 64}}), [f"{C}/linuxParameters/sharedMemorySize"]),
     (
+        # Supported on Fargate since January 2026 (shared/ecs-facts.md section 4.1).
         fargate({"linuxParameters": {"tmpfs": [{"containerPath": "/run", "size": 64}]}}),
-        [f"{C}/linuxParameters/tmpfs"],
+        [],
     ),
     (fargate({"linuxParameters": {"sharedMemorySize": None}}), []),
     (task({"linuxParameters": {"sharedMemorySize": 64, "maxSwap": 1024}}), []),  # EC2
@@ -342,7 +343,7 @@ def test_tdl256_position_and_message(lint_text: Any) -> None:
 # --- TDL270 windows-unsupported-parameter -----------------------------------------------------------------
 
 TDL270 = [
-    (windows({"user": "ContainerUser"}), [f"{C}/user"]),
+    (windows({"user": "ContainerUser"}), []),  # expected on Windows, not forbidden (issue 12)
     (windows({"user": ""}), []),
     (
         windows({"privileged": True, "readonlyRootFilesystem": True}),
@@ -398,11 +399,11 @@ def test_tdl270_position_and_message(lint_text: Any) -> None:
         '{"family": "t",\n'
         ' "runtimePlatform": {"operatingSystemFamily": "WINDOWS_SERVER_2019_FULL"},\n'
         ' "containerDefinitions": [{"name": "iis", "image": "iis:1", "cpu": 1024, "memory": 2048,\n'
-        '   "user": "ContainerUser"}]}\n'
+        '   "user": "ContainerUser", "ulimits": [{"name": "nofile", "softLimit": 1, "hardLimit": 2}]}]}\n'
     )
     [finding] = rule_findings(lint_text(text), "TDL270")
-    assert (finding["line"], finding["column"], finding["severity"]) == (4, 4, "error")
-    assert finding["message"] == 'Container "iis" sets user, which Windows containers do not support'
+    assert (finding["line"], finding["column"], finding["severity"]) == (4, 29, "error")
+    assert finding["message"] == 'Container "iis" sets ulimits, which Windows containers do not support'
 
 
 # --- TDL271 windows-possibly-unsupported-parameter --------------------------------------------------------

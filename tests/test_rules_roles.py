@@ -1,4 +1,4 @@
-"""Edge cases of the roles, logging and secrets rules (TDL400..TDL403, TDL410..TDL415, TDL420..TDL426,
+"""Edge cases of the roles, logging and secrets rules (TDL400..TDL404, TDL410..TDL415, TDL420..TDL426,
 TDL430): catches and catches-not, positions, messages, and documents with wrong types in the members these
 rules read."""
 
@@ -159,14 +159,29 @@ def test_tdl402_position_and_message(lint_text: Any) -> None:
     )
 
 
-# --- TDL403 secrets-without-execution-role ----------------------------------------------------------------
+# --- TDL403 secrets-or-env-files-without-execution-role, TDL404 secrets-without-execution-role -------------
 
 SECRET = [{"name": "A", "valueFrom": "/prod/a"}]
-TDL403 = [
-    (task({"secrets": SECRET}), [""]),
-    (fargate({"secrets": SECRET}), [""]),
+TDL404 = [
+    (task({"secrets": SECRET}), [f"{C}/secrets"]),
+    (fargate({"secrets": SECRET}), [f"{C}/secrets"]),
     (task({"secrets": SECRET}, executionRoleArn=ROLE), []),
+    (task({"secrets": SECRET}, executionRoleArn=" "), [f"{C}/secrets"]),
     (task({"secrets": []}), []),
+    (bare({"secrets": SECRET}), []),
+    (task({"secrets": "A"}), []),
+    (task({"secrets": SECRET}, executionRoleArn=["x"]), []),
+]
+
+
+@pytest.mark.parametrize(("document", "expected"), TDL404)
+def test_tdl404(lint_text: Any, document: str, expected: list[str]) -> None:
+    assert pointers(lint_text(document), "TDL404") == expected
+
+
+TDL403 = [
+    (task({"secrets": SECRET}), []),  # TDL404's
+    (task({"secrets": SECRET}, executionRoleArn=ROLE), []),
     (task({"logConfiguration": {"logDriver": "splunk", "secretOptions": SECRET}}), [""]),
     (task({"repositoryCredentials": {"credentialsParameter": "registry"}}), [""]),
     (task({"repositoryCredentials": {}}), []),
@@ -192,11 +207,17 @@ def test_tdl403_position_and_message(lint_text: Any) -> None:
         '   "logConfiguration": {"logDriver": "splunk", "secretOptions": [{"name": "splunk-token", "valueFrom": "/t"}]}}]}\n'
     )
     [finding] = rule_findings(lint_text(text), "TDL403")
-    assert (finding["line"], finding["column"], finding["severity"]) == (1, 2, "warning")
+    assert (finding["line"], finding["column"], finding["severity"]) == (1, 2, "error")
     assert finding["message"] == (
-        "Task definition has no executionRoleArn, which ECS uses to read secrets, private registry "
-        'credentials and environment files: Container "api" (secrets, repositoryCredentials); Container "log" '
-        "(logConfiguration.secretOptions)"
+        "Task definition has no executionRoleArn, which ECS needs to read log secrets, private registry "
+        'credentials and environment files, so the containers cannot start: Container "api" '
+        '(repositoryCredentials); Container "log" (logConfiguration.secretOptions)'
+    )
+    [finding] = rule_findings(lint_text(text), "TDL404")
+    assert (finding["line"], finding["column"], finding["severity"]) == (2, 48, "error")
+    assert finding["message"] == (
+        'Container "api" has secrets, but the task definition has no executionRoleArn; ECS refuses it ("When '
+        "you are specifying container secrets, you must also specify a value for 'executionRoleArn'.\")"
     )
 
 

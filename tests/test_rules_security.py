@@ -886,13 +886,29 @@ def sized(total: int, filler: str = "x", **task: Any) -> dict[str, Any]:
         (sized(65537), [""]),
         (sized(65536), []),
         (sized(40000), []),
-        # Non-ASCII characters count as their UTF-8 bytes, not as characters or \\u escapes.
-        (sized(65538, "é"), [""]),
-        (sized(65536, "é"), []),
+        # A non-ASCII character counts once: the smallest plausible count (issue 12).
+        (sized(65538, "é"), []),
+        (sized(131074, "é"), [""]),
     ],
 )
 def test_task_definition_too_large(lint_text: Any, document: Doc, expected: list[str]) -> None:
     check(lint_text, "TDL030", json.dumps(document, ensure_ascii=False), expected)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (sized(65537), []),  # TDL030's
+        (sized(40000), []),
+        # Over 64 KiB only as the AWS CLI sends it: with blanks, or é as a six-byte escape.
+        (sized(65538, "é"), [""]),
+        (sized(24000, "é"), [""]),
+        (sized(10000, "é"), []),
+        (sized(65530), [""]),  # the blanks after separators push it over
+    ],
+)
+def test_task_definition_may_be_too_large(lint_text: Any, document: Doc, expected: list[str]) -> None:
+    check(lint_text, "TDL041", json.dumps(document, ensure_ascii=False), expected)
 
 
 def test_task_definition_size_ignores_whitespace_and_escapes_in_the_file(lint_text: Any) -> None:
@@ -927,10 +943,16 @@ def test_task_definition_too_large_position_and_message(lint_text: Any) -> None:
     document = sized(70000)
     text = "\n\n  " + json.dumps(document, indent=2)
     finding = only(lint_text(text), "TDL030")
-    assert (finding["line"], finding["column"], finding["severity"]) == (3, 3, "warning")
+    assert (finding["line"], finding["column"], finding["severity"]) == (3, 3, "error")
     assert finding["message"] == (
-        "Task definition is 70,000 bytes as compact UTF-8 JSON, over the 65,536-byte (64 KiB) limit on a "
-        "registered task definition"
+        "Task definition is 70,000 characters as compact JSON, over the 65,536-byte (64 KiB) limit on a "
+        "registered task definition however it is counted"
+    )
+    finding = only(lint_text(json.dumps(sized(40000, "é"))), "TDL041")
+    assert finding["severity"] == "warning"
+    assert finding["message"] == (
+        "Task definition is 119,791 bytes as the AWS CLI sends it (20,055 characters as compact JSON), over "
+        "the 65,536-byte (64 KiB) limit on a registered task definition by one way of counting"
     )
 
 

@@ -247,6 +247,8 @@ CASES: list[tuple[str, str, str, list[str]]] = [
     ("TDL202", "fraction of a unit", doc(cpu="0.1 vCPU"), ["/cpu"]),
     ("TDL202", "empty strings", doc(cpu="", memory=""), ["/cpu", "/memory"]),
     ("TDL202", "negative", doc(cpu="-256"), ["/cpu"]),
+    ("TDL202", "leading decimal point, as the AWS table writes it", doc(cpu=".25 vCPU", memory=".5 GB"), []),
+    ("TDL202", "template placeholders", doc(cpu="${TASK_CPU}", memory="{{ memory }}"), []),
     ("TDL202", "vcpu on memory", doc(memory="2 vCPU"), ["/memory"]),
     ("TDL202", "documented forms", doc(cpu="1 vCPU", memory="2GB"), []),
     ("TDL202", "lower case forms", doc(cpu="0.5 vcpu", memory="2 gb"), []),
@@ -734,7 +736,7 @@ def test_severities(lint_text: Any) -> None:
     text = doc([c(memory=256, memoryReservation=256)], cpu="512MB")
     severities = {f["rule"]: f["severity"] for f in lint_text(text).findings}
     assert severities["TDL210"] == "warning"
-    assert severities["TDL202"] == "warning"
+    assert severities["TDL202"] == "error"  # "Invalid 'cpu' setting for task." (issue 12)
 
 
 def test_fargate_cpu_message_lists_the_sizes(lint_text: Any) -> None:

@@ -72,7 +72,8 @@ def found(result: Result, rule: str | None = None) -> list[tuple[str, str]]:
 EXAMPLES = [
     (rule.id, number, example.document)
     for rule in builtin_rules()
-    if rule.id not in DOCUMENT_RULES
+    # Placeholders and nulls are read as such in plain JSON only: a plan's values are rendered already.
+    if rule.id not in DOCUMENT_RULES and rule.id not in ("TDL019", "TDL020")
     for number, example in enumerate(rule.examples, 1)
     if not example.config and not getattr(example, "dockerfile", None) and forms.register_of(example.document)
 ]
@@ -88,6 +89,7 @@ def test_rule_examples_as_plans(rule: str, number: int, document: str) -> None:
     expected = sorted(
         (f.rule, forms.plan_pointer(f.pointer.removeprefix("/taskDefinition"), register))
         for f in base.findings
+        if f.rule != "TDL019"
     )
     result = LINTER.lint("plan.json", forms.plan(register).encode())
     assert result is not None

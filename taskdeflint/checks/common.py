@@ -4,16 +4,60 @@ task-level cpu and memory may be written."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import TypeVar
 
 from taskdeflint.model import TaskDef
+
+Edge = TypeVar("Edge")
+
+# Enumerating elementary cycles is exponential in the worst case; a task has at most 10 containers,
+# but a linted file may hold anything, so the search stops after this many steps or cycles.
+_MAX_STEPS = 20_000
+_MAX_CYCLES = 50
+
+
+def cycles(edges: dict[int, list[tuple[int, Edge]]]) -> Iterator[tuple[int, list[tuple[int, Edge]]]]:
+    """The elementary cycles of a graph of containers (by index), each once: `(start, steps)`, where
+    `start` is the cycle's smallest node and each step is the next node and the edge that leads to it
+    (the last step leads back to `start`). Edges out of a node are followed in the order given."""
+    steps = 0
+    found = 0
+    nodes = sorted(set(edges) | {n for out in edges.values() for n, _ in out})
+    for start in nodes:
+        # Simple-cycle search: cycles whose smallest node is `start`, through larger nodes only.
+        path: list[tuple[int, Edge]] = []
+        on_path = {start}
+        stack: list[Iterator[tuple[int, Edge]]] = [iter(edges.get(start, []))]
+        while stack:
+            steps += 1
+            if steps > _MAX_STEPS or found >= _MAX_CYCLES:
+                return
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                if path:
+                    on_path.discard(path.pop()[0])
+                continue
+            node, edge = step
+            if node == start:
+                found += 1
+                yield start, [*path, (node, edge)]
+            elif node > start and node not in on_path:
+                path.append((node, edge))
+                on_path.add(node)
+                stack.append(iter(edges.get(node, [])))
+
 
 # RegisterTaskDefinition takes task cpu as CPU units ("1024") or vCPU ("1 vCPU", "0.5 vcpu"), and task
 # memory as MiB ("2048") or GB ("2GB", "2 GB"); ECS converts them at registration (ECS API model,
 # RegisterTaskDefinitionRequest.cpu and .memory; shared/fargate-cpu-memory.json string_forms_note).
 # The blanks before the unit belong to the optional unit group: two `\s*` side by side backtrack
 # quadratically on a value of many blanks that does not match ("1" + 100,000 spaces + "x" took minutes).
-_CPU = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,12})?)(?:\s*(vcpu))?\s*$", re.IGNORECASE | re.ASCII)
-_MEMORY = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,12})?)(?:\s*(gb))?\s*$", re.IGNORECASE | re.ASCII)
+# A number may start with its decimal point: the AWS table writes ".25 vCPU".
+_NUMBER = r"(\d{1,12}(?:\.\d{1,12})?|\.\d{1,12})"
+_CPU = re.compile(rf"^\s*{_NUMBER}(?:\s*(vcpu))?\s*$", re.IGNORECASE | re.ASCII)
+_MEMORY = re.compile(rf"^\s*{_NUMBER}(?:\s*(gb))?\s*$", re.IGNORECASE | re.ASCII)
 
 
 def _units(value: object, pattern: re.Pattern[str]) -> int | None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from taskdeflint.model import TaskDef
+from taskdeflint.placeholders import Placeholder
 
 # "Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed." (ECS API
 # model, RegisterTaskDefinitionRequest.family and ContainerDefinition.name).
@@ -22,6 +23,7 @@ MAX_CONTAINERS = 10
 IMAGE_MAX = 255
 _IMAGE_CHAR = re.compile(r"[A-Za-z0-9_.:/#-]")
 _SHA256_HEX = re.compile(r"[A-Fa-f0-9]{64}")
+_AROUND = " around its placeholders"
 
 
 def _bad_chars(text: str, allowed: re.Pattern[str]) -> str:
@@ -42,11 +44,17 @@ def _show(char: str) -> str:
 
 
 def _name_problem(name: str) -> str | None:
-    bad = _bad_chars(name, _NAME_CHAR)
+    return _text_problem(name, _NAME_CHAR, NAME_MAX)
+
+
+def _text_problem(text: str, allowed: re.Pattern[str], longest: int, around: str = "") -> str | None:
+    """A character that is not allowed, or a length over the limit; `around` words a text that is what
+    is left of a value once its placeholders are taken out."""
+    bad = _bad_chars(text, allowed)
     if bad:
-        return f"contains characters that are not allowed ({bad})"
-    if len(name) > NAME_MAX:
-        return f"is {len(name)} characters long, more than {NAME_MAX}"
+        return f"contains characters that are not allowed{around} ({bad})"
+    if len(text) > longest:
+        return f"is {len(text)} characters long{around}, more than {longest}"
     return None
 
 
@@ -56,6 +64,11 @@ def _name_problem(name: str) -> str | None:
 def invalid_family_name(td: TaskDef) -> Iterator[tuple[str, str]]:
     """family: 1-255 letters, digits, underscores and hyphens."""
     family = td.data.get("family")
+    if isinstance(family, Placeholder):
+        problem = _text_problem(family.literal, _NAME_CHAR, NAME_MAX, _AROUND)
+        if problem is not None:
+            yield "/family", f'family "{family.text}" {problem}; use letters, digits, "_" and "-"'
+        return
     if not isinstance(family, str):
         return
     if not family:
@@ -116,9 +129,13 @@ def invalid_container_name(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Container names: up to 255 letters, digits, underscores and hyphens."""
     for container in td.containers:
         name = container.data.get("name")
-        if not isinstance(name, str) or not name:
+        if isinstance(name, Placeholder):
+            problem = _text_problem(name.literal, _NAME_CHAR, NAME_MAX, _AROUND)
+            name = name.text
+        elif not isinstance(name, str) or not name:
             continue
-        problem = _name_problem(name)
+        else:
+            problem = _name_problem(name)
         if problem is not None:
             yield (
                 f"{container.pointer}/name",
@@ -182,9 +199,13 @@ def invalid_image_reference(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Image references in the form the ECS API accepts."""
     for container in td.containers:
         image = container.data.get("image")
-        if not isinstance(image, str) or not image:
+        if isinstance(image, Placeholder):
+            problem = _text_problem(image.literal, _IMAGE_CHAR, IMAGE_MAX, _AROUND)
+            image = image.text
+        elif not isinstance(image, str) or not image:
             continue
-        problem = image_problem(image)
+        else:
+            problem = image_problem(image)
         if problem is not None:
             shown = image if len(image) <= 80 else f"{image[:60]}..."
             yield f"{container.pointer}/image", f'{container.label} image "{shown}" {problem}'

@@ -10,12 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from taskdeflint.checks.common import cycles
 from taskdeflint.model import Container, TaskDef
-
-# Enumerating elementary cycles is exponential in the worst case; a task has at most 10 containers,
-# but a linted file may hold anything, so the search stops after this many steps or cycles.
-_MAX_STEPS = 20_000
-_MAX_CYCLES = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,37 +114,13 @@ def dependency_cycle(td: TaskDef) -> Iterator[tuple[str, str]]:
         if all(j != target.index for j, _ in out):
             out.append((target.index, dependency))
 
-    steps = 0
-    cycles = 0
-    for start in sorted(containers):
-        # Simple-cycle search: cycles whose smallest node is `start`, through larger nodes only.
-        path: list[tuple[int, Dependency]] = []
-        on_path = {start}
-        stack: list[Iterator[tuple[int, Dependency]]] = [iter(edges.get(start, []))]
-        while stack:
-            steps += 1
-            if steps > _MAX_STEPS or cycles >= _MAX_CYCLES:
-                return
-            step = next(stack[-1], None)
-            if step is None:
-                stack.pop()
-                if path:
-                    on_path.discard(path.pop()[0])
-                continue
-            node, dependency = step
-            if node == start:
-                cycle = [*path, (node, dependency)]
-                cycles += 1
-                chain = " -> ".join(f'"{containers[n].name}"' for n in [start, *(n for n, _ in cycle)])
-                first = cycle[0][1]
-                yield (
-                    f"{first.pointer}/containerName",
-                    f"Containers depend on each other in a cycle: {chain}; none of them can start",
-                )
-            elif node > start and node not in on_path:
-                path.append((node, dependency))
-                on_path.add(node)
-                stack.append(iter(edges.get(node, [])))
+    for start, cycle in cycles(edges):
+        chain = " -> ".join(f'"{containers[n].name}"' for n in [start, *(n for n, _ in cycle)])
+        first = cycle[0][1]
+        yield (
+            f"{first.pointer}/containerName",
+            f"Containers depend on each other in a cycle: {chain}; none of them can start",
+        )
 
 
 # TDL303 -------------------------------------------------------------------------------------------
@@ -166,7 +138,8 @@ def healthy_dependency_without_health_check(td: TaskDef) -> Iterator[tuple[str, 
         yield (
             f"{dependency.pointer}/condition",
             f'{dependency.container.label} depends on "{target.name}" with condition HEALTHY, but '
-            f'"{target.name}" has no healthCheck',
+            f'"{target.name}" has no healthCheck, so it never reports healthy and '
+            f'"{dependency.container.name}" never starts',
         )
 
 

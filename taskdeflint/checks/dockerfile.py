@@ -231,3 +231,20 @@ def dockerfile_platform_mismatch(td: TaskDef) -> Finding:
                     pointer or f"{c.pointer}/image",
                     f"{c.label} image is built for {platform} ({where}), but the task runs on {runs_on}",
                 )
+
+
+# --- TDL556 dockerfile-needs-buildkit -----------------------------------------------------------------------
+
+
+def dockerfile_needs_buildkit(td: TaskDef) -> Finding:
+    for c, facts in _built(td):
+        if facts.builder != "legacy" or not facts.buildkit_features:
+            continue
+        line, what = facts.buildkit_features[0]
+        more = len(facts.buildkit_features) - 1
+        also = f" (and {more} more)" if more else ""
+        yield (
+            f"{c.pointer}/image",
+            f'{c.label} image is built by services.{facts.service} with builder = "legacy", which cannot '
+            f"build {what} at {facts.at(line)}{also}: only BuildKit can",
+        )

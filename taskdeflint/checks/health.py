@@ -1,4 +1,4 @@
-"""Container health check checks (TDL311-TDL314): the command's form and the timing.
+"""Container health check checks (TDL311-TDL315): the command's form and the timing.
 
 Sources: the ECS API model (HealthCheck.command, .interval, .timeout; botocore ecs 2014-11-13) and
 shared/ecs-facts.md section 3.10. The numeric ranges are a schema fragment (TDL310). Every function
@@ -8,9 +8,11 @@ takes a `TaskDef` and yields `(pointer, message)`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
+from taskdeflint.checks.common import is_windows
 from taskdeflint.model import Container, TaskDef
 
 PREFIXES = ("CMD", "CMD-SHELL")
@@ -47,7 +49,8 @@ def invalid_health_check_command(td: TaskDef) -> Iterator[tuple[str, str]]:
         if not command:
             yield (
                 pointer,
-                f'{container.label} healthCheck.command is empty; it must start with "CMD" or "CMD-SHELL"',
+                f"{container.label} healthCheck.command is empty; the ECS API documents it as starting with "
+                '"CMD" or "CMD-SHELL"',
             )
             continue
         first = command[0]
@@ -60,8 +63,8 @@ def invalid_health_check_command(td: TaskDef) -> Iterator[tuple[str, str]]:
             hint = f' (to run "{first}" with the shell, put "CMD-SHELL" before it)'
         yield (
             f"{pointer}/0",
-            f'{container.label} healthCheck.command starts with "{first}"; it must start with "CMD" or '
-            f'"CMD-SHELL"{hint}',
+            f'{container.label} healthCheck.command starts with "{first}"; the ECS API documents it as '
+            f'starting with "CMD" or "CMD-SHELL"{hint}',
         )
 
 
@@ -130,4 +133,61 @@ def health_check_timeout_not_below_interval(td: TaskDef) -> Iterator[tuple[str, 
             f"{container.pointer}/healthCheck/{member}",
             f"{container.label} healthCheck timeout {timeout_text} is not shorter than its interval "
             f"{interval_text}; a slow check then runs into the next one",
+        )
+
+
+# TDL315 -------------------------------------------------------------------------------------------
+
+# A Windows program path may hold blanks ("C:\\Program Files\\app\\check.exe"): left alone.
+_WINDOWS_PATH = re.compile(r"^\s*(?:[A-Za-z]:)?\\|^\s*[A-Za-z]:/")
+
+
+def _command_line(argument: object) -> str | None:
+    """The argument, if it is a whole command line rather than a program: words separated by blanks."""
+    if not isinstance(argument, str) or _WINDOWS_PATH.match(argument):
+        return None
+    words = argument.split()
+    return argument.strip() if len(words) > 1 else None
+
+
+# Shell syntax: a line with any of these needs the shell, it cannot be split into arguments.
+_SHELL = re.compile(r"[|&;<>()$`'\"\\*?~]")
+
+
+def _fix(line: str, prefix: list[str]) -> str:
+    """How to write the line instead: with the shell, and (without shell syntax) one argument per element."""
+    shell = json.dumps([*prefix, line]) if prefix else json.dumps(["sh", "-c", line])
+    if _SHELL.search(line):
+        return shell
+    split = json.dumps([*(["CMD"] if prefix else []), *line.split()])
+    return f"{shell} or one argument per element, {split}"
+
+
+def command_line_as_one_argument(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """A whole command line given as the program of an exec form: `["CMD", "curl -f http://localhost/"]`,
+    `"entryPoint": ["python app.py"]`. No program has that name, so it can never run. Silent for Windows,
+    where the arguments are joined into one command line for the process."""
+    if is_windows(td):
+        return
+    # (container, where, the program element, what runs it, the prefix of the shell form)
+    programs: list[tuple[Container, str, object, str, list[str]]] = []
+    for container, command in _commands(td):
+        if len(command) >= 2 and command[0] == "CMD":
+            programs.append(
+                (container, "healthCheck/command/1", command[1], "healthCheck.command", ["CMD-SHELL"])
+            )
+    for container in td.containers:
+        entry_point = container.data.get("entryPoint")
+        if isinstance(entry_point, list) and entry_point:
+            programs.append((container, "entryPoint/0", entry_point[0], "entryPoint", []))
+    for container, where, program, member, shell in programs:
+        line = _command_line(program)
+        if line is None:
+            continue
+        effect = "the check always fails" if shell else "the container cannot start"
+        with_cmd = ' with "CMD"' if shell else ""
+        yield (
+            f"{container.pointer}/{where}",
+            f'{container.label} {member} runs "{line}" as one program name{with_cmd}, so {effect}; write '
+            f"{_fix(line, shell)}",
         )

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from taskdeflint.checks.roles import S3_OBJECT_ARN
 from taskdeflint.model import Container, TaskDef
 from taskdeflint.positions import join
 
@@ -203,3 +204,22 @@ def awslogs_unknown_option(td: TaskDef) -> Finding:
                     f"{c.label} gives awslogs option {json.dumps(key)}, which ECS does not document for the "
                     "awslogs driver (ECS refuses options it does not know)",
                 )
+
+
+# TDL418 -------------------------------------------------------------------------------------------
+
+
+def firelens_s3_config_not_arn(td: TaskDef) -> Finding:
+    """FireLens config-file-type "s3" whose config-file-value is not the ARN of an S3 object."""
+    for c in td.containers:
+        options = _dict(_dict(c.data.get("firelensConfiguration")).get("options"))
+        value = options.get("config-file-value")
+        if options.get("config-file-type") != "s3" or not isinstance(value, str):
+            continue
+        if not S3_OBJECT_ARN.match(value):
+            yield (
+                f"{c.pointer}/firelensConfiguration/options/config-file-value",
+                f"{c.label} loads its FireLens configuration from S3, but config-file-value "
+                f"{json.dumps(value)} is not the ARN of an S3 object (arn:aws:s3:::bucket/key.conf); ECS "
+                'refuses it ("Invalid arn syntax.")',
+            )

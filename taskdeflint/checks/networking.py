@@ -8,14 +8,16 @@ a `TaskDef` and yields `(pointer, message)`; none trusts the document's types.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from taskdeflint.checks.common import is_windows
+from taskdeflint.checks.common import cycles, is_windows
 from taskdeflint.model import Container, TaskDef
 
+NETWORK_MODES = frozenset({"bridge", "host", "awsvpc", "none"})  # the NetworkMode enum of the model
 MAX_PORT = 65535
 MAX_PORT_RANGES = 100  # PortMapping.containerPortRange: "a maximum of 100 port ranges per container"
 RESERVED_HOST_PORTS = frozenset({22, 2375, 2376, 51678, 51679, 51680})  # PortMapping.hostPort
@@ -37,11 +39,12 @@ def network_mode(td: TaskDef) -> str | None:
 
     An absent (or null) networkMode means bridge on Linux; on Windows it means the `<default>` NAT
     network, which maps ports the way bridge does, so port checks treat both alike. A bare container
-    list has no task-level members, so there the mode is unknown; so is a networkMode of the wrong type.
+    list has no task-level members, so there the mode is unknown; so is a networkMode of the wrong type, or
+    one the API model does not list (TDL040 warns about it; ECS may take it, with a meaning not documented).
     """
     raw = td.data.get("networkMode")
     if isinstance(raw, str):
-        return raw
+        return raw if raw in NETWORK_MODES else None
     if raw is not None or td.kind == "CONTAINERS":
         return None
     return "bridge"
@@ -559,6 +562,36 @@ def unknown_link_target(td: TaskDef) -> Iterator[tuple[str, str]]:
                 )
 
 
+# TDL621 -------------------------------------------------------------------------------------------
+
+
+def link_cycle(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """Containers that link to each other in a ring ("Container links should not have a cycle"), each
+    cycle once, at the links entry of its first container (in document order). Links to itself are
+    TDL617's; with duplicate names the first container of a name takes part."""
+    first: dict[str, Container] = {}
+    for container in td.containers:
+        name = container.data.get("name")
+        if isinstance(name, str):
+            first.setdefault(name, container)
+    edges: dict[int, list[tuple[int, str]]] = {}
+    for container in td.containers:
+        name = container.data.get("name")
+        if not isinstance(name, str) or first.get(name) is not container:
+            continue
+        for index, entry in _links(container):
+            target = first.get(entry.split(":", 1)[0])
+            if target is None or target.index == container.index:
+                continue
+            out = edges.setdefault(container.index, [])
+            if all(j != target.index for j, _ in out):
+                out.append((target.index, f"{container.pointer}/links/{index}"))
+    by_index = {c.index: c for c in td.containers}
+    for start, cycle in cycles(edges):
+        chain = " -> ".join(f'"{by_index[n].name}"' for n in [start, *(n for n, _ in cycle)])
+        yield cycle[0][1], f"Containers link to each other in a cycle: {chain}; ECS refuses links in a cycle"
+
+
 # TDL618 / TDL619 ----------------------------------------------------------------------------------
 
 
@@ -596,3 +629,65 @@ def missing_container_port(td: TaskDef) -> Iterator[tuple[str, str]]:
                 mapping.pointer,
                 f"{mapping.container.label} {mapping.where} has no containerPort (nor a containerPortRange)",
             )
+
+
+# TDL622 -------------------------------------------------------------------------------------------
+
+
+def external_with_awsvpc(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """A task definition for ECS Anywhere (EXTERNAL) in the awsvpc network mode."""
+    if "EXTERNAL" in td.compatibilities and network_mode(td) == "awsvpc":
+        yield (
+            "/networkMode",
+            'Task definition requires EXTERNAL (ECS Anywhere) and uses networkMode "awsvpc"; external '
+            'instances support only "bridge", "host" and "none"',
+        )
+
+
+# TDL623 -------------------------------------------------------------------------------------------
+
+
+def container_port_and_range(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """A port mapping with both containerPort and containerPortRange."""
+    for mapping in all_mappings(td):
+        if mapping.data.get("containerPort") is not None and mapping.port_range is not None:
+            yield (
+                f"{mapping.pointer}/containerPortRange",
+                f"{mapping.container.label} {mapping.where} sets both containerPort "
+                f'{json.dumps(mapping.data["containerPort"])} and containerPortRange "{mapping.port_range}"; '
+                "a mapping gives one or the other",
+            )
+
+
+# TDL624 / TDL625 ----------------------------------------------------------------------------------
+
+
+def _given(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def app_protocol_without_name(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """A port mapping with appProtocol but no name: Service Connect, its only user, needs the name."""
+    for mapping in all_mappings(td):
+        if _given(mapping.data.get("appProtocol")) and not _given(mapping.data.get("name")):
+            yield (
+                f"{mapping.pointer}/appProtocol",
+                f'{mapping.container.label} {mapping.where} sets appProtocol "{mapping.data["appProtocol"]}" '
+                "but no name; appProtocol applies only to Service Connect, which finds a mapping by its "
+                "name",
+            )
+
+
+def service_connect_fields_in_host_or_none_mode(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """Port mapping name or appProtocol (Service Connect fields) in the host or none network mode."""
+    mode = network_mode(td)
+    if mode not in ("host", "none"):
+        return
+    for mapping in all_mappings(td):
+        for member in ("name", "appProtocol"):
+            if _given(mapping.data.get(member)):
+                yield (
+                    f"{mapping.pointer}/{member}",
+                    f"{mapping.container.label} {mapping.where} sets {member}, a Service Connect field, in "
+                    f'networkMode "{mode}"; Service Connect needs "bridge" or "awsvpc"',
+                )

@@ -121,12 +121,13 @@ def fargate_unsupported_container_parameter(td: TaskDef) -> Finding:
 
 
 def fargate_unsupported_linux_parameter(td: TaskDef) -> Finding:
-    """linuxParameters devices, sharedMemorySize, tmpfs, maxSwap and swappiness on Fargate."""
+    """linuxParameters devices, sharedMemorySize, maxSwap and swappiness on Fargate (tmpfs mounts are
+    supported on Fargate since January 2026: shared/ecs-facts.md section 4.1)."""
     if not td.fargate:
         return
     for c in td.containers:
         params = _dict(c.data.get("linuxParameters"))
-        for key in ("devices", "sharedMemorySize", "tmpfs", "maxSwap", "swappiness"):
+        for key in ("devices", "sharedMemorySize", "maxSwap", "swappiness"):
             if _asks(key, params.get(key)):
                 yield (
                     f"{c.pointer}/linuxParameters/{key}",
@@ -245,7 +246,6 @@ WINDOWS_UNSUPPORTED = (
     "dnsSearchDomains",
     "extraHosts",
     "readonlyRootFilesystem",
-    "user",
     "ulimits",
     "linuxParameters",
     "systemControls",
@@ -292,3 +292,38 @@ def windows_possibly_unsupported_parameter(td: TaskDef) -> Finding:
                 f"{c.pointer}/logConfiguration/logDriver",
                 f'{c.label} uses log driver "awsfirelens" (FireLens), {ON_WINDOWS_DOC}',
             )
+
+
+# --- TDL257 fargate-windows-unsupported-platform ---------------------------------------------------------
+
+# The Windows families Fargate offers (AWS docs, task definition parameters, "Runtime platform";
+# shared/fargate-cpu-memory.json "windows"). The others in the model's OSFamily enum (2016_FULL,
+# 2004_CORE, 20H2_CORE) are for EC2 only.
+FARGATE_WINDOWS_FAMILIES = (
+    "WINDOWS_SERVER_2019_FULL",
+    "WINDOWS_SERVER_2019_CORE",
+    "WINDOWS_SERVER_2022_FULL",
+    "WINDOWS_SERVER_2022_CORE",
+    "WINDOWS_SERVER_2025_FULL",
+    "WINDOWS_SERVER_2025_CORE",
+)
+
+
+def fargate_windows_unsupported_platform(td: TaskDef) -> Finding:
+    """Windows on Fargate with ARM64, or with a Windows family Fargate does not offer."""
+    if not td.fargate or not is_windows(td):
+        return
+    platform = _dict(td.data.get("runtimePlatform"))
+    family = platform.get("operatingSystemFamily")
+    if isinstance(family, str) and family not in FARGATE_WINDOWS_FAMILIES:
+        yield (
+            "/runtimePlatform/operatingSystemFamily",
+            f"Task definition runs {_quote(family)} on Fargate, which offers Windows only as "
+            f"{', '.join(FARGATE_WINDOWS_FAMILIES[:-1])} and {FARGATE_WINDOWS_FAMILIES[-1]}",
+        )
+    if platform.get("cpuArchitecture") == "ARM64":
+        yield (
+            "/runtimePlatform/cpuArchitecture",
+            'Task definition runs Windows on Fargate with cpuArchitecture "ARM64"; Windows containers on '
+            'Fargate run on "X86_64" only',
+        )

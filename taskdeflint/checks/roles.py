@@ -130,13 +130,13 @@ def awslogs_or_ecr_without_execution_role(td: TaskDef) -> Finding:
 
 
 def secrets_or_env_files_without_execution_role(td: TaskDef) -> Finding:
+    """secretOptions, repositoryCredentials or environmentFiles without executionRoleArn (container
+    `secrets` are TDL404's: there the refusal is observed)."""
     if not execution_role_missing(td):
         return
     uses = []
     for c in td.containers:
         what = []
-        if _list(c.data.get("secrets")):
-            what.append("secrets")
         if _list(_dict(c.data.get("logConfiguration")).get("secretOptions")):
             what.append("logConfiguration.secretOptions")
         if _dict(c.data.get("repositoryCredentials")):
@@ -148,9 +148,25 @@ def secrets_or_env_files_without_execution_role(td: TaskDef) -> Finding:
     if uses:
         yield (
             "",
-            f"Task definition has no executionRoleArn, which ECS uses to read secrets, private registry "
-            f"credentials and environment files: {'; '.join(uses)}",
+            f"Task definition has no executionRoleArn, which ECS needs to read log secrets, private registry "
+            f"credentials and environment files, so the containers cannot start: {'; '.join(uses)}",
         )
+
+
+# --- TDL404 secrets-without-execution-role ---------------------------------------------------------------
+
+
+def secrets_without_execution_role(td: TaskDef) -> Finding:
+    if not execution_role_missing(td):
+        return
+    for c in td.containers:
+        if _list(c.data.get("secrets")):
+            yield (
+                f"{c.pointer}/secrets",
+                f"{c.label} has secrets, but the task definition has no executionRoleArn; ECS refuses it "
+                '("When you are specifying container secrets, you must also specify a value for '
+                "'executionRoleArn'.\")",
+            )
 
 
 # --- TDL420 invalid-secret-value-from / TDL421 malformed-secret-arn-suffix --------------------------------
@@ -314,4 +330,56 @@ def proxy_container_not_defined(td: TaskDef) -> Finding:
             "/proxyConfiguration/containerName",
             f"proxyConfiguration names container {_quote(name)}, which is not a container of this task "
             "definition",
+        )
+
+
+# --- TDL431 proxy-configuration-without-awsvpc ------------------------------------------------------------
+
+
+def proxy_configuration_without_awsvpc(td: TaskDef) -> Finding:
+    if td.kind == "CONTAINERS" or not isinstance(td.data.get("proxyConfiguration"), dict):
+        return
+    mode = td.data.get("networkMode")
+    if mode is None or mode in ("bridge", "host", "none"):
+        shown = "bridge, the default" if mode is None else mode
+        yield (
+            "/proxyConfiguration",
+            f'Task definition sets proxyConfiguration (App Mesh) with networkMode "{shown}"; the App Mesh '
+            'proxy configuration needs networkMode "awsvpc"',
+        )
+
+
+# --- TDL423 ssm-parameter-empty-path-segment --------------------------------------------------------------
+
+
+def _parameter_name(value: str) -> str | None:
+    """The SSM parameter name a valueFrom gives (in an ARN, after `parameter/`), or None if it names
+    none (a Secrets Manager secret, or a value TDL420 reports)."""
+    match = ARN.match(value)
+    if match is None:
+        return None if value.startswith("arn:") else value
+    if match.group(2) != "ssm" or not match.group(5).startswith("parameter/"):
+        return None
+    return match.group(5)[len("parameter") :]  # keeps the slash: the name of a path starts with "/"
+
+
+def ssm_parameter_empty_path_segment(td: TaskDef) -> Finding:
+    for pointer, words, value in _secret_refs(td):
+        name = _parameter_name(value)
+        if name is None or not name.strip("/"):
+            continue
+        parts = name.removeprefix("/").split("/")
+        if all(parts):
+            continue
+        fixed = "/" + "/".join(p for p in parts if p)
+        if value.startswith("arn:"):
+            fixed = value[: len(value) - len(name)] + fixed
+            where = "path (an ARN writes the parameter /db/password as parameter/db/password)"
+        else:
+            fixed = fixed if name.startswith("/") else fixed[1:]
+            where = "name"
+        yield (
+            pointer,
+            f"{words}: valueFrom {_quote(value)} has an empty segment in the parameter {where}; "
+            f"did you mean {_quote(fixed)}?",
         )

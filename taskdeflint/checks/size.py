@@ -1,11 +1,14 @@
-"""Size checks (TDL03x): the 64 KiB quota on a registered task definition.
+"""Size checks (TDL030, TDL041): the 64 KiB quota on a registered task definition.
 
 How ECS measures the size is not documented. An AWS documentation maintainer advised saving the task
-definition as JSON and checking the file size (awsdocs/amazon-ecs-developer-guide#43), so the checks
-measure the compact UTF-8 JSON of the RegisterTaskDefinition request body: no whitespace between tokens,
-non-ASCII characters as UTF-8 rather than `\\uXXXX` escapes. Describe output is measured as register would
-take it, without its read-only members (`taskDefinitionArn`, `revision`, `status`, ...). A bare list of
-container definitions is measured alone: a lower bound of the whole task definition.
+definition as JSON and checking the file size (awsdocs/amazon-ecs-developer-guide#43); the AWS CLI and SDKs
+send the request body with blanks after separators and non-ASCII characters as `\\uXXXX` escapes (botocore
+serializes with `json.dumps(body)`). So the size lies between two measures of the RegisterTaskDefinition
+request body: the smallest, compact JSON with each character counted once; the largest, the body as
+botocore sends it. Over the limit by the smallest measure is over by any measure (TDL030, an error); over
+it only by the largest may or may not be refused (TDL041, a warning). Describe output is measured as
+register would take it, without its read-only members (`taskDefinitionArn`, `revision`, `status`, ...). A
+bare list of container definitions is measured alone: a lower bound of the whole task definition.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from taskdeflint.document import READ_ONLY_MEMBERS
 from taskdeflint.model import TaskDef
 
 LIMIT = 65536
-NEAR = 0.9
 
 
 def register_body(td: TaskDef) -> dict[str, Any]:
@@ -28,13 +30,16 @@ def register_body(td: TaskDef) -> dict[str, Any]:
     return td.data
 
 
-def compact_size(td: TaskDef) -> int | None:
-    """Bytes of the compact UTF-8 JSON of the register request body, or None if it cannot be encoded."""
+def measures(td: TaskDef) -> tuple[int, int] | None:
+    """(smallest, largest) size of the register request body, or None if it cannot be encoded: characters
+    of its compact JSON, and bytes of the JSON as the AWS CLI sends it."""
+    body = register_body(td)
     try:
-        text = json.dumps(register_body(td), ensure_ascii=False, separators=(",", ":"))
-        return len(text.encode("utf-8", errors="surrogatepass"))
+        smallest = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+        largest = len(json.dumps(body))
     except (TypeError, ValueError, RecursionError):
         return None
+    return smallest, largest
 
 
 def _subject(td: TaskDef) -> str:
@@ -42,20 +47,23 @@ def _subject(td: TaskDef) -> str:
 
 
 def task_definition_too_large(td: TaskDef) -> Iterator[tuple[str, str]]:
-    size = compact_size(td)
-    if size is not None and size > LIMIT:
+    """Over 64 KiB however it is measured."""
+    sizes = measures(td)
+    if sizes is not None and sizes[0] > LIMIT:
         yield (
             "",
-            f"{_subject(td)} {size:,} bytes as compact UTF-8 JSON, over the {LIMIT:,}-byte (64 KiB) limit "
-            "on a registered task definition",
+            f"{_subject(td)} {sizes[0]:,} characters as compact JSON, over the {LIMIT:,}-byte (64 KiB) limit "
+            "on a registered task definition however it is counted",
         )
 
 
-def task_definition_near_size_limit(td: TaskDef) -> Iterator[tuple[str, str]]:
-    size = compact_size(td)
-    if size is not None and NEAR * LIMIT < size <= LIMIT:
+def task_definition_may_be_too_large(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """Over 64 KiB as the AWS CLI sends it, not as compact JSON."""
+    sizes = measures(td)
+    if sizes is not None and sizes[0] <= LIMIT < sizes[1]:
         yield (
             "",
-            f"{_subject(td)} {size:,} bytes as compact UTF-8 JSON, {size * 100 // LIMIT}% of the "
-            f"{LIMIT:,}-byte (64 KiB) limit on a registered task definition",
+            f"{_subject(td)} {sizes[1]:,} bytes as the AWS CLI sends it ({sizes[0]:,} characters as compact "
+            f"JSON), over the {LIMIT:,}-byte (64 KiB) limit on a registered task definition by one way of "
+            "counting",
         )

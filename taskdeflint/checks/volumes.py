@@ -370,3 +370,19 @@ def invalid_volume_name(td: TaskDef) -> Iterator[tuple[str, str]]:
                 f"/volumes/{index}/name",
                 f"Volume name is {len(name)} characters long; the limit is {MAX_NAME}",
             )
+
+
+def docker_volume_without_driver(td: TaskDef) -> Iterator[tuple[str, str]]:
+    """TDL714: a Docker volume configuration without a driver."""
+    for index, volume in td.iter_items("volumes"):
+        docker = volume.get("dockerVolumeConfiguration")
+        if not isinstance(docker, dict):
+            continue
+        driver = docker.get("driver")
+        if driver is None or (isinstance(driver, str) and not driver.strip()):
+            yield (
+                f"/volumes/{index}/dockerVolumeConfiguration",
+                f"{_volume_label(index, volume)} gives no Docker volume driver; ECS has refused that "
+                '("volume.dockerVolumeConfiguration.driver should not be null or empty."): give "driver": '
+                '"local" for a volume on the instance',
+            )

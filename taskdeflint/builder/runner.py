@@ -1,10 +1,13 @@
 """`taskdeflint build`: settings in, exit code out.
 
-For each service: compute its content tag, ask the registry whether that tag exists (then the service is
-skipped: no build, no push), else build through the engine, tag, and with `--push` push every tag (the
-content tag last, so that a push cut short is built again next time) and take the digest from the push
-stream. Then pin the digests into the services' task definitions (`--render-dir`), lint what was
-rendered, and write `--metadata-file`.
+For each service: resolve its base images to digests, compute its content tag, ask the registry whether
+that tag exists (then the service is skipped: no build; with `--push` its other tags are added to the
+existing manifest in the registry), else build with BuildKit through the Docker CLI (or, with `--builder
+legacy`, through the engine API), once per platform, tag, and with `--push` push every tag (the content tag
+last, so that a push cut short is built again next time) and take the digest from the push stream. A
+service with several platforms is pushed as an OCI image index that lists one image per platform. Then
+pin the digests into the services' task definitions (`--render-dir`), lint what was rendered, and
+write `--metadata-file`.
 
 Exit codes: 0 all good; 1 a check, build, push or render failed, or a rendered task definition has
 errors; 2 a usage, config or manifest error (nothing was built); 130 interrupted.
@@ -16,6 +19,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -25,14 +29,14 @@ from types import FrameType
 from typing import Any, TextIO
 
 from taskdeflint.atomic import write_text
-from taskdeflint.build import context as build_context
-from taskdeflint.build import dockersdk
-from taskdeflint.build.auth import CredentialSource
-from taskdeflint.build.display import Display, choose
-from taskdeflint.build.manifest import ManifestError, Service, load_services
-from taskdeflint.build.references import check_tag, in_cidrs, is_loopback
-from taskdeflint.build.registry import RegistryClient, RegistryError
-from taskdeflint.build.render import TaskDefinitionError, load_task_definition, render
+from taskdeflint.builder import buildkit, dockersdk, platforms
+from taskdeflint.builder import context as build_context
+from taskdeflint.builder.auth import CredentialSource
+from taskdeflint.builder.display import Display, choose
+from taskdeflint.builder.manifest import ManifestError, Service, load_services
+from taskdeflint.builder.references import Repository, check_tag, in_cidrs, is_loopback
+from taskdeflint.builder.registry import RegistryClient, RegistryError
+from taskdeflint.builder.render import TaskDefinitionError, load_task_definition, render
 from taskdeflint.config import Config, ConfigError, discover
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -53,6 +57,8 @@ class BuildSettings:
     config: Path | None = None
     progress: str = "auto"  # auto, plain, tty
     cwd: Path = field(default_factory=Path.cwd)
+    builder: str | None = None  # buildkit or legacy; None: each service's `builder`, else buildkit
+    docker: str | None = None  # the Docker CLI to build with; None: found (see buildkit.find_cli)
 
 
 def default_jobs() -> int:
@@ -79,6 +85,7 @@ class Plan:
     tags: list[str] = field(default_factory=list)  # every tag, the content tag last
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    builder: str = "buildkit"
 
     @property
     def content_tag(self) -> str | None:
@@ -97,6 +104,7 @@ class Outcome:
     tags: list[str] = field(default_factory=list)
     error: str | None = None
     rendered: Path | None = None
+    platforms: dict[str, str] = field(default_factory=dict)  # platform -> digest, for an image index
     lint_errors: int = 0
     render_failed: bool = False
     seconds: float = 0.0
@@ -149,6 +157,10 @@ class _Run:
         self.display: Display = Display(stdout, stderr)
         self.insecure: tuple[list[str], list[str]] = ([], [])
         self.metadata_failed = False
+        self.cli: buildkit.DockerCLI | None = None
+        self.bridge: bool | None = None
+        self.secret_values: dict[str, frozenset[str]] = {}  # by service, read once per run
+        self.running: set[buildkit.Build] = set()  # the CLI builds under way, stopped on Ctrl-C
 
     # -- set-up -------------------------------------------------------------------------------------
 
@@ -163,10 +175,11 @@ class _Run:
         config = discover(settings.cwd, settings.config)
         services = load_services(config, settings.services)
         self.config = config
+        if settings.builder is not None and settings.builder not in ("buildkit", "legacy"):
+            raise UsageError(f"--builder must be buildkit or legacy, not {settings.builder!r}")
         self.linter = (
             self._linter(config) if settings.render_dir is not None and not settings.dry_run else None
         )
-        plans = self._plans(services, config)
 
         try:
             self.engine = dockersdk.Engine()
@@ -179,10 +192,17 @@ class _Run:
                 self.insecure = self.engine.insecure_registries()
             except dockersdk.EngineError:
                 self.insecure = ([], [])
+        plans = self._plans(services, config)
         if settings.dry_run:
             return self._dry_run(plans)
 
-        self.display = choose(settings.progress, self.stdout, self.stderr, [p.service.name for p in plans])
+        self.display = choose(
+            settings.progress,
+            self.stdout,
+            self.stderr,
+            [p.service.name for p in plans],
+            jobs=settings.jobs or default_jobs(),
+        )
         previous = self._trap_sigterm()
         try:
             outcomes = self._execute(plans)
@@ -190,6 +210,10 @@ class _Run:
             self.abort.set()
             self.stop.set()
             self.display.silence()
+            with self.lock:
+                running = list(self.running)
+            for build in running:
+                build.kill()
             print("\ntaskdeflint: interrupted; no metadata or task definition was written", file=self.stderr)
             self.stderr.flush()
             return EXIT_INTERRUPTED
@@ -233,12 +257,25 @@ class _Run:
     def _plans(self, services: list[Service], config: Config) -> list[Plan]:
         commit = build_context.git_commit(config.root)
         plans = []
+        machine = None
+        if self.engine is not None and any(p for s in services for p in s.build_platforms):
+            try:
+                machine = self.engine.architecture()
+            except dockersdk.EngineError:
+                machine = None
         for service in services:
             plan = Plan(service)
+            plan.builder = self.settings.builder or service.builder or "buildkit"
+            problem = self._check_service(plan, machine)
+            bases = self._bases(service) if problem is None else problem
+            if isinstance(bases, str):
+                plan.error = bases
+                plans.append(plan)
+                continue
             try:
-                plan.inputs = build_context.inputs(service)
+                plan.inputs = build_context.inputs(service, bases)
             except build_context.ContextError as error:
-                plan.error = f"{service.name}: {error}"
+                plan.error = str(error)
                 plans.append(plan)
                 continue
             tags: list[str] = []
@@ -255,8 +292,67 @@ class _Run:
             plans.append(plan)
         return plans
 
+    def _check_service(self, plan: Plan, machine: str | None) -> str | None:
+        """Why `plan` cannot be built with its builder and platforms, before anything starts."""
+        service = plan.service
+        if plan.builder == "legacy":
+            if service.secrets or service.ssh or service.cache_to or service.platforms:
+                return "'secrets', 'ssh', 'cache-to' and 'platforms' need BuildKit, not --builder legacy"
+            features = platforms.buildkit_features(service.dockerfile_path)
+            if features:
+                line, what = features[0]
+                return (
+                    f"{service.dockerfile}:{line} uses {what}, which needs BuildKit; the legacy builder "
+                    'cannot build it (drop --builder legacy / builder = "legacy")'
+                )
+        for secret_id, kind, where in service.secrets:
+            if kind == "env" and where not in os.environ:
+                return f"secret {secret_id!r}: the environment variable {where} is not set"
+        if machine:
+            for platform in service.build_platforms:
+                if platform is not None:
+                    problem = platforms.emulation_problem(platform, machine)
+                    if problem:
+                        return problem
+        return None
+
+    def _bases(self, service: Service) -> tuple[tuple[str, str], ...] | str:
+        """(image, digest) of each external base image of the build, or why one cannot be resolved."""
+        found = platforms.base_images(service)
+        if isinstance(found, str):
+            return found
+        resolved: list[tuple[str, str]] = []
+        for image, line in found:
+            where = f"base image {image} ({service.dockerfile}:{line})"
+            parsed = platforms.split_image(image)
+            if parsed is None:
+                return f"{where} is not an image reference"
+            repository, tag, digest = parsed
+            if digest is not None:
+                resolved.append((image, digest))
+                continue
+            if self.engine is not None:
+                try:
+                    local = self.engine.local_image_id(image)
+                except dockersdk.EngineError as error:
+                    return f"{where} cannot be resolved: {error}"
+                if local is not None:
+                    resolved.append((image, local))
+                    continue
+            try:
+                remote = self._registry_for(repository).manifest_digest(repository.path, tag)
+            except RegistryError as error:
+                return f"{where} cannot be resolved: {error}"
+            if remote is None:
+                return f"{where} is neither in the engine nor in {repository.registry} (no such tag)"
+            resolved.append((image, remote))
+        return tuple(resolved)
+
     def _registry(self, service: Service) -> RegistryClient:
-        host = service.repository.api_host
+        return self._registry_for(service.repository)
+
+    def _registry_for(self, repository: Repository) -> RegistryClient:
+        host = repository.api_host
         with self.lock:
             client = self.registries.get(host)
             if client is None:
@@ -269,7 +365,6 @@ class _Run:
                     scheme, verify = "http", False
                 else:
                     scheme, verify = "https", True
-                repository = service.repository
                 client = RegistryClient(
                     host, scheme, lambda: self.credentials.for_repository(repository), verify=verify
                 )
@@ -325,13 +420,15 @@ class _Run:
                     self._service(plan, outcome)
                 except (StepFailed, dockersdk.EngineError, RegistryError) as error:
                     outcome.status = "failed"
-                    outcome.error = mask(str(error), plan.service)
+                    outcome.error = self._mask(str(error), plan.service)
                     outcome.digest = None
                 except Interrupted:
                     return
                 except Exception as error:  # a bug: report it as this service's failure, go on with others
                     outcome.status = "failed"
-                    outcome.error = mask(f"internal error: {type(error).__name__}: {error}", plan.service)
+                    outcome.error = self._mask(
+                        f"internal error: {type(error).__name__}: {error}", plan.service
+                    )
                     outcome.digest = None
                 outcome.seconds = time.monotonic() - started
                 if outcome.status == "failed":
@@ -374,9 +471,14 @@ class _Run:
             outcome.status = "skipped"
             outcome.digest = existing
             outcome.tags = [content_tag]
+            if self.settings.push and len(plan.tags) > 1:
+                outcome.tags = self._tag_existing(plan, registry, existing)
             self.display.state(name, f"up to date: {content_tag} is in the registry ({existing})", final=True)
             return
-        image_id = self._build(plan)
+        if service.platforms:
+            self._multi_platform(plan, outcome, registry)
+            return
+        image_id = self._build(plan, service.platform, f"{service.repository}:{content_tag}")
         outcome.image_id = image_id
         assert self.engine is not None
         repository = str(service.repository)
@@ -388,28 +490,182 @@ class _Run:
             outcome.status = "built"
             self.display.state(name, f"built {image_id[:19]} as {repository}:{content_tag}", final=True)
             return
-        digest = self._push(plan)
+        digest = self._push(plan, plan.tags)
         outcome.status = "pushed"
         outcome.digest = digest
         self.display.state(name, f"pushed {service.repository.pinned(digest)}", final=True)
+
+    def _tag_existing(self, plan: Plan, registry: RegistryClient, digest: str) -> list[str]:
+        """Add the plan's other tags to the manifest its content tag names, in the registry (no pull)."""
+        service = plan.service
+        path = service.repository.path
+        found = registry.manifest(path, digest)
+        if found is None:
+            raise StepFailed(f"{service.repository}@{digest} vanished from the registry")
+        media_type, body, _ = found
+        for tag in plan.tags[:-1]:
+            if registry.manifest_digest(path, tag) == digest:
+                continue
+            self.display.state(service.name, f"tagging {service.repository}:{tag} (no build)")
+            registry.put_manifest(path, tag, media_type, body)
+        return list(plan.tags)
+
+    def _multi_platform(self, plan: Plan, outcome: Outcome, registry: RegistryClient) -> None:
+        """One image per platform, each pushed under a tag of its own, then an OCI index listing them,
+        pushed under every tag of the plan (the content tag last)."""
+        assert plan.inputs is not None and self.engine is not None
+        service = plan.service
+        repository = str(service.repository)
+        platform_tags: dict[str, str] = {}
+        for platform in service.platforms:
+            tag = f"{plan.inputs.content_tag}-{platform.replace('/', '-')}"
+            self._build(plan, platform, f"{repository}:{tag}")
+            platform_tags[platform] = tag
+        if not self.settings.push:
+            outcome.status = "built"
+            outcome.tags = list(platform_tags.values())
+            self.display.state(service.name, f"built {len(platform_tags)} platforms", final=True)
+            return
+        entries = []
+        for platform, tag in platform_tags.items():
+            digest = self._push(plan, [tag])
+            outcome.platforms[platform] = digest
+            found = registry.manifest(service.repository.path, digest)
+            if found is None:
+                raise StepFailed(f"{repository}@{digest} is not in the registry after its push")
+            media_type, body, _ = found
+            entries.append(platforms.index_entry(platform, media_type, len(body), digest))
+        index = json.dumps(
+            {"schemaVersion": 2, "mediaType": platforms.OCI_INDEX, "manifests": entries}, indent=2
+        ).encode()
+        digests = set()
+        for tag in plan.tags:  # the content tag is last
+            self.display.state(service.name, f"pushing the image index as {repository}:{tag}")
+            digests.add(registry.put_manifest(service.repository.path, tag, platforms.OCI_INDEX, index))
+        if len(digests) != 1:
+            raise StepFailed(f"the registry gave different digests for one image index: {sorted(digests)}")
+        outcome.digest = digests.pop()
+        outcome.tags = list(plan.tags)
+        outcome.status = "pushed"
+        self.display.state(service.name, f"pushed {service.repository.pinned(outcome.digest)}", final=True)
 
     def _check_abort(self) -> None:
         if self.abort.is_set():
             raise Interrupted
 
-    def _build(self, plan: Plan) -> str:
+    def _build(self, plan: Plan, platform: str | None, tag: str) -> str:
+        """Build one image of `plan` for `platform`, tagged `tag`; its image id."""
+        if plan.builder != "legacy":
+            self._find_cli()  # no CLI: the service fails before "building"
+        shown = f" for {platform}" if plan.service.platforms and platform else ""
+        self.display.state(plan.service.name, f"building{shown}")
+        if plan.builder == "legacy":
+            return self._build_legacy(plan, tag)
+        return self._build_buildkit(plan, platform, tag)
+
+    def _find_cli(self) -> buildkit.DockerCLI:
+        """The Docker CLI to build with, looked for at the first build (a run with every service up to
+        date needs none)."""
+        with self.lock:
+            if self.cli is None:
+                try:
+                    self.cli = buildkit.find_cli(self.settings.docker)
+                except buildkit.CLIError as error:
+                    raise StepFailed(str(error)) from None
+            return self.cli
+
+    def _build_buildkit(self, plan: Plan, platform: str | None, tag: str) -> str:
+        assert plan.inputs is not None
+        cli = self._find_cli()
+        service = plan.service
+        if service.cache_to and not cli.supports_cache_to:
+            raise StepFailed(f"'cache-to' needs docker buildx, and {cli.describe()} has no buildx plugin")
+        last: deque[str] = deque(maxlen=20)
+        with tempfile.TemporaryDirectory(prefix="taskdeflint-build-") as scratch:
+            iidfile = Path(scratch) / "iid"
+            request = buildkit.BuildRequest(
+                dockerfile=plan.inputs.dockerfile,
+                tag=tag,
+                build_args=service.build_args,
+                target=service.target,
+                platform=platform,
+                secrets=service.secrets,
+                ssh=service.ssh,
+                network=service.network or (None if self._has_bridge() else "none"),
+                cache_from=service.cache_from,
+                cache_to=service.cache_to,
+                no_cache=self.settings.no_cache,
+                iidfile=iidfile,
+            )
+            with build_context.archive(service, plan.inputs, for_cli=True) as tarball:
+                build = buildkit.Build(cli, request, tarball)
+                with self.lock:
+                    self.running.add(build)
+                held: str | None = None  # the last line is shown only once the build succeeded: a
+                try:  # failed build's last line is its error, which the error message says
+                    for line in build.lines():
+                        if self.abort.is_set():
+                            build.kill()
+                            raise Interrupted
+                        line = self._mask(line, service)
+                        if not line.strip():
+                            continue
+                        last.append(line)
+                        if held is not None:
+                            self.display.log(service.name, held)
+                        held = line
+                finally:
+                    build.kill()
+                    with self.lock:
+                        self.running.discard(build)
+                if held is not None and build.returncode == 0:
+                    self.display.log(service.name, held)
+            if build.returncode != 0:
+                reason = buildkit.error_line(list(last)) or f"{cli.path} exited with {build.returncode}"
+                if "network bridge not found" in reason:
+                    reason += (
+                        '; the engine has no default bridge (dockerd --bridge=none): set network = "none" '
+                        '(or "host") in the service'
+                    )
+                raise StepFailed(f"build failed: {reason}")
+            try:
+                image_id = iidfile.read_text(encoding="utf-8").strip()
+            except OSError:
+                image_id = ""
+        if not image_id:
+            raise StepFailed("build failed: the build wrote no image id")
+        return image_id
+
+    def _mask(self, text: str, service: Service) -> str:
+        with self.lock:
+            values = self.secret_values.get(service.name)
+            if values is None:
+                values = self.secret_values[service.name] = secret_values(service)
+        return mask(text, service, values)
+
+    def _has_bridge(self) -> bool:
+        """RUN steps get the engine's default network, its bridge; an engine without one (dockerd
+        --bridge=none) gives them none with the legacy builder, and BuildKit needs to be told so."""
+        with self.lock:
+            if self.bridge is None:
+                assert self.engine is not None
+                try:
+                    self.bridge = self.engine.has_bridge()
+                except dockersdk.EngineError:
+                    self.bridge = True
+            return self.bridge
+
+    def _build_legacy(self, plan: Plan, tag: str) -> str:
         assert self.engine is not None and plan.inputs is not None
         service = plan.service
         name = service.name
-        repository = str(service.repository)
-        self.display.state(name, "building")
         image_id: str | None = None
         pending = ""
         with build_context.archive(service, plan.inputs) as tarball:
             stream = self.engine.build(
                 tarball,
                 dockerfile=plan.inputs.dockerfile,
-                tag=f"{repository}:{plan.inputs.content_tag}",
+                tag=tag,
                 buildargs=dict(service.build_args),
                 target=service.target,
                 platform=service.platform,
@@ -424,27 +680,28 @@ class _Run:
                     *lines, pending = pending.split("\n")
                     for line in lines:
                         if line.strip():
-                            self.display.log(name, mask(line.rstrip(), service))
+                            self.display.log(name, self._mask(line.rstrip(), service))
                 aux = chunk.get("aux")
                 if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
                     image_id = aux["ID"]
                 status = chunk.get("status")
                 if isinstance(status, str) and not chunk.get("progressDetail"):
-                    self.display.log(name, mask(status, service))
+                    self.display.log(name, self._mask(status, service))
         if pending.strip():
-            self.display.log(name, mask(pending.rstrip(), service))
+            self.display.log(name, self._mask(pending.rstrip(), service))
         if not image_id:
             raise StepFailed("build failed: the engine reported no image")
         return image_id
 
-    def _push(self, plan: Plan) -> str:
+    def _push(self, plan: Plan, tags: list[str]) -> str:
+        """Push `tags` of the plan's repository (the content tag last); the one digest they have."""
         assert self.engine is not None
         service = plan.service
         name = service.name
         repository = str(service.repository)
         auth = self.credentials.push_auth(service.repository)
         digests: dict[str, str] = {}
-        for tag in plan.tags:  # the content tag is last
+        for tag in tags:  # the content tag is last
             self.display.state(name, f"pushing {repository}:{tag}")
             digest = None
             shown: set[tuple[str, str]] = set()
@@ -473,7 +730,7 @@ class _Run:
         if len(set(digests.values())) != 1:
             listed = ", ".join(f"{t}={d}" for t, d in digests.items())
             raise StepFailed(f"push gave different digests for the tags of one image: {listed}")
-        return digests[plan.tags[-1]]
+        return digests[tags[-1]]
 
     # -- render, lint, metadata ---------------------------------------------------------------------
 
@@ -578,6 +835,7 @@ class _Run:
                 if in_registry and outcome.digest
                 else None,
                 "image_id": outcome.image_id,
+                "platforms": outcome.platforms or None,
                 "task_definition": _display_path(outcome.rendered, cwd) if outcome.rendered else None,
                 "lint_errors": outcome.lint_errors,
                 "error": outcome.error,
@@ -623,19 +881,37 @@ MASK_MIN_LENGTH = 4
 MASK = "***"
 
 
-def mask(text: str, service: Service) -> str:
-    """`text` with the service's build-argument values replaced by `***`.
+def mask(text: str, service: Service, secrets: frozenset[str] = frozenset()) -> str:
+    """`text` with the service's build-argument values and the values of its build secrets (`secrets`,
+    from `secret_values`) replaced by `***`.
 
     Build arguments often carry tokens (`NPM_TOKEN`), and a RUN step that prints one, or an error that
     quotes it, would put it in the CI log. What the builder prints from the engine goes through here, as
     GitHub Actions masks its secrets. (The engine itself still records build arguments in the image's
     history: a real secret belongs in a BuildKit secret mount, not a build argument.)
     """
-    for value in sorted(
-        {v for _, v in service.build_args if len(v) >= MASK_MIN_LENGTH}, key=len, reverse=True
-    ):
+    values = {v for _, v in service.build_args if len(v) >= MASK_MIN_LENGTH} | secrets
+    for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, MASK)
     return text
+
+
+def secret_values(service: Service) -> frozenset[str]:
+    """The values of the service's build secrets (and each of their lines), to hide in what is printed:
+    a RUN step may print a secret it mounts, and BuildKit shows RUN output."""
+    values: set[str] = set()
+    for _, kind, where in service.secrets:
+        if kind == "env":
+            text = os.environ.get(where, "")
+        else:
+            try:
+                text = Path(where).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+        for value in (text, text.strip(), *text.splitlines()):
+            if len(value.strip()) >= MASK_MIN_LENGTH:
+                values.add(value.strip())
+    return frozenset(values)
 
 
 def _raise_stream_error(chunk: dict[str, Any], what: str) -> None:

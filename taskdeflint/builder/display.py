@@ -1,5 +1,6 @@
-"""Showing what the builds do: plain prefixed lines (`[threads] Step 1/4 : FROM scratch`) for logs and CI,
-or on a terminal a live block with one line per service that is redrawn as they progress."""
+"""Showing what the builds do: plain prefixed lines (`[threads] #5 [2/3] RUN make`) for logs and CI, on
+a terminal a live block with one line per service that is redrawn as they progress, and on GitHub Actions
+one folded `::group::` per service."""
 
 from __future__ import annotations
 
@@ -156,8 +157,66 @@ class LiveDisplay(Display):
                 self._closed = True
 
 
-def choose(mode: str, out: TextIO, err: TextIO, services: list[str]) -> Display:
-    """`auto`: live on a terminal, plain in CI, when TERM=dumb, or when output goes to a file or pipe."""
+class GroupedDisplay(Display):
+    """GitHub Actions: each service's log folded into one `::group::`. A group must be contiguous, so with
+    several builds at once a service's lines are held until it finishes; with one at a time they stream
+    as they come. Lines keep their `[service]` prefix, so none can start a workflow command."""
+
+    def __init__(self, out: TextIO, err: TextIO, live: bool) -> None:
+        super().__init__(out, err)
+        self._live = live
+        self._held: dict[str, list[str]] = {}
+        self._open: str | None = None
+        self._last: dict[str, deque[str]] = {}
+
+    def _line(self, service: str, text: str) -> None:
+        with self._lock:
+            self._last.setdefault(service, deque(maxlen=_KEEP)).append(text)
+            if self._live:
+                if self._open != service:
+                    if self._open is not None:
+                        self._write(self.out, "::endgroup::\n")
+                    self._write(self.out, f"::group::{service}\n")
+                    self._open = service
+                self._write(self.out, f"[{service}] {text}\n")
+            else:
+                self._held.setdefault(service, []).append(f"[{service}] {text}\n")
+
+    def log(self, service: str, line: str) -> None:
+        self._line(service, line)
+
+    def state(self, service: str, text: str, *, final: bool = False) -> None:
+        with self._lock:
+            if not final:
+                self._line(service, text)
+                return
+            if self._live:
+                if self._open == service:
+                    self._write(self.out, "::endgroup::\n")
+                    self._open = None
+            else:
+                held = self._held.pop(service, [])
+                if held:
+                    self._write(self.out, f"::group::{service}\n{''.join(held)}::endgroup::\n")
+            self._write(self.out, f"[{service}] {text}\n")
+
+    def failed(self, service: str) -> None:
+        lines = list(self._last.get(service, ()))
+        if lines:
+            self._write(self.out, "".join(f"[{service}] {line}\n" for line in lines))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._open is not None:
+                self._write(self.out, "::endgroup::\n")
+                self._open = None
+
+
+def choose(mode: str, out: TextIO, err: TextIO, services: list[str], jobs: int = 1) -> Display:
+    """`auto`: live on a terminal, plain in CI, when TERM=dumb, or when output goes to a file or pipe;
+    folded groups on GitHub Actions."""
+    if mode in ("auto", "plain") and os.environ.get("GITHUB_ACTIONS") == "true":
+        return GroupedDisplay(out, err, live=jobs == 1 or len(services) == 1)
     if mode == "auto":
         tty = hasattr(out, "isatty") and out.isatty()
         ci = os.environ.get("CI", "").lower() in ("true", "1") or bool(os.environ.get("GITHUB_ACTIONS"))

@@ -1,5 +1,5 @@
 """The image builder: `taskdeflint build` builds the images of the services manifest, pushes them, pins
 their digests into the task definitions and lints the result.
 
-Only `taskdeflint.build.dockersdk` imports the Docker SDK; the linter never imports this package.
+Only `taskdeflint.builder.dockersdk` imports the Docker SDK; the linter never imports this package.
 """

@@ -103,6 +103,26 @@ class Engine:
         ]
         return cidrs, hosts
 
+    def architecture(self) -> str:
+        """The engine's machine (`x86_64`, `aarch64`), from `docker info`."""
+        with _errors("docker info"):
+            return str(self._client.info().get("Architecture") or "")
+
+    def has_bridge(self) -> bool:
+        """Whether the engine has its default `bridge` network (dockerd --bridge=none has none)."""
+        with _errors("list networks"):
+            return any(n.get("Name") == "bridge" for n in self._client.networks(names=["bridge"]))
+
+    def local_image_id(self, reference: str) -> str | None:
+        """The id of the image `reference` in the engine's store, None when it is not there."""
+        try:
+            with _errors("inspect image"):
+                return str(self._client.inspect_image(reference)["Id"])
+        except EngineError as error:
+            if "No such image" in str(error) or "not found" in str(error).lower():
+                return None
+            raise
+
     def build(
         self,
         context: IO[bytes],

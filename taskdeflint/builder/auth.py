@@ -10,9 +10,9 @@ import base64
 import threading
 from typing import Any
 
-from taskdeflint.build import dockersdk
-from taskdeflint.build.references import Repository
-from taskdeflint.build.registry import Credentials, RegistryAuthError
+from taskdeflint.builder import dockersdk
+from taskdeflint.builder.references import Repository
+from taskdeflint.builder.registry import Credentials, RegistryAuthError
 
 
 class CredentialSource:

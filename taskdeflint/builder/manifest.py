@@ -8,6 +8,13 @@ repository = "localhost:5000/forum/threads"   # required, no tag
 target = "runtime"
 build-args = { NODE_ENV = "production" }
 platform = "linux/amd64"                      # default: the task definition's runtimePlatform
+platforms = ["linux/amd64", "linux/arm64"]    # instead of platform: one image each, pushed as an index
+secrets = [{ id = "npm", env = "NPM_TOKEN" }, { id = "pip", src = "secrets/pip.conf" }]
+ssh = ["default"]
+network = "none"                              # the network of RUN steps
+cache-from = ["type=registry,ref=localhost:5000/forum/threads:cache"]
+cache-to = ["type=inline"]
+builder = "buildkit"                          # or "legacy" (no RUN --mount, heredocs, secrets)
 task-definition = "deploy/threads.json"
 container = "threads"                         # default: the service name
 tags = ["stable"]
@@ -26,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskdeflint.build.references import Repository, check_tag, parse_repository
-from taskdeflint.build.render import TaskDefinitionError, TaskDefinitionFile, load_task_definition
+from taskdeflint.builder.references import Repository, check_tag, parse_repository
+from taskdeflint.builder.render import TaskDefinitionError, TaskDefinitionFile, load_task_definition
 from taskdeflint.config import Config
 
 KEYS = (
@@ -37,13 +44,23 @@ KEYS = (
     "target",
     "build-args",
     "platform",
+    "platforms",
+    "secrets",
+    "ssh",
+    "network",
+    "cache-from",
+    "cache-to",
+    "builder",
     "task-definition",
     "container",
     "tags",
 )
+BUILDERS = ("buildkit", "legacy")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _PLATFORM = re.compile(r"^[a-z0-9]+/[a-z0-9_]+(?:/[a-z0-9]+)?$")
 _ARG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SECRET_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+_SSH = re.compile(r"^[A-Za-z0-9_.-]+(?:=[^,\s]+(?:,[^,\s]+)*)?$")
 
 
 class ManifestError(Exception):
@@ -66,10 +83,22 @@ class Service:
     task_definition: Path | None  # absolute
     container: str
     tags: tuple[str, ...]
+    platforms: tuple[str, ...] = ()  # two or more: one image each, pushed as an image index
+    secrets: tuple[tuple[str, str, str], ...] = ()  # (id, "src" or "env", absolute path or variable)
+    ssh: tuple[str, ...] = ()
+    network: str | None = None
+    cache_from: tuple[str, ...] = ()
+    cache_to: tuple[str, ...] = ()
+    builder: str | None = None  # "buildkit" or "legacy"; None: the run's choice
 
     @property
     def dockerfile_path(self) -> Path:
         return (self.context / self.dockerfile).resolve()
+
+    @property
+    def build_platforms(self) -> tuple[str | None, ...]:
+        """The platforms to build: several, one, or (None,) for the engine's own."""
+        return self.platforms or (self.platform,)
 
 
 def _stages(dockerfile: Path) -> list[str] | str:
@@ -184,6 +213,74 @@ def _service(name: str, table: Any, config: Config, problems: list[str]) -> Serv
     if platform is not None and not _PLATFORM.match(platform):
         problem(f"platform {platform!r} is not os/arch[/variant], e.g. linux/amd64 or linux/arm64")
 
+    platforms: list[str] = []
+    raw_platforms = table.get("platforms")
+    if raw_platforms is not None:
+        if not isinstance(raw_platforms, list) or not all(isinstance(p, str) for p in raw_platforms):
+            problem("'platforms' must be a list of os/arch strings")
+        elif "platform" in table:
+            problem("give 'platform' or 'platforms', not both")
+        else:
+            for item in raw_platforms:
+                if not _PLATFORM.match(item):
+                    problem(f"platforms: {item!r} is not os/arch[/variant], e.g. linux/arm64")
+                elif item in platforms:
+                    problem(f"platforms: {item!r} is listed twice")
+                else:
+                    platforms.append(item)
+            if len(platforms) == 1:
+                platform, platforms = platforms[0], []
+
+    secrets: list[tuple[str, str, str]] = []
+    raw_secrets = table.get("secrets", [])
+    if not isinstance(raw_secrets, list) or not all(isinstance(s, dict) for s in raw_secrets):
+        problem('\'secrets\' must be a list of tables: { id = "npm", env = "NPM_TOKEN" } or { id, src }')
+    else:
+        for secret in raw_secrets:
+            secret_id = secret.get("id")
+            sources = [k for k in ("src", "env") if k in secret]
+            unknown = sorted(set(secret) - {"id", "src", "env"})
+            if not isinstance(secret_id, str) or not _SECRET_ID.match(secret_id):
+                problem(f"secrets: {secret_id!r} is not a valid secret id (letters, digits, '_', '.', '-')")
+                continue
+            if unknown or len(sources) != 1 or not isinstance(secret[sources[0]], str):
+                problem(f'secrets: {secret_id!r} needs exactly one of src = "FILE" or env = "VARIABLE"')
+                continue
+            if any(s[0] == secret_id for s in secrets):
+                problem(f"secrets: {secret_id!r} is listed twice")
+                continue
+            where = str(secret[sources[0]])
+            if sources[0] == "src":
+                path = (root / where).resolve()
+                if not path.is_file():
+                    problem(f"secrets: {secret_id!r}: file {where!r} does not exist")
+                    continue
+                where = str(path)
+            elif not _ARG.match(where):
+                problem(f"secrets: {secret_id!r}: {where!r} is not an environment variable name")
+                continue
+            secrets.append((secret_id, sources[0], where))
+
+    def strings(key: str) -> list[str]:
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            problem(f"{key!r} must be a list of non-empty strings")
+            return []
+        return list(dict.fromkeys(value))
+
+    ssh = strings("ssh")
+    for item in ssh:
+        if not _SSH.match(item):
+            problem(f'ssh: {item!r} is not ID or ID=PATH (e.g. "default")')
+    cache_from = strings("cache-from")
+    cache_to = strings("cache-to")
+    network = string("network")
+    builder = string("builder")
+    if builder is not None and builder not in BUILDERS:
+        problem(f"builder {builder!r} is not one of {', '.join(BUILDERS)}")
+    if builder == "legacy" and (secrets or ssh or cache_to or platforms):
+        problem("'secrets', 'ssh', 'cache-to' and 'platforms' need builder = \"buildkit\"")
+
     tags: list[str] = []
     raw_tags = table.get("tags", [])
     if not isinstance(raw_tags, list) or not all(isinstance(t, str) for t in raw_tags):
@@ -218,7 +315,7 @@ def _service(name: str, table: Any, config: Config, problems: list[str]) -> Serv
                     f"{_relative(taskdef_path, root)} has no container named {container!r} ({how}; its "
                     f"containers: {listed})"
                 )
-            if platform is None:
+            if platform is None and not platforms:
                 platform = taskdef.runtime_platform()
     elif "container" in table:
         problem("'container' needs 'task-definition'")
@@ -236,6 +333,13 @@ def _service(name: str, table: Any, config: Config, problems: list[str]) -> Serv
         task_definition=taskdef_path,
         container=container,
         tags=tuple(tags),
+        platforms=tuple(platforms),
+        secrets=tuple(secrets),
+        ssh=tuple(ssh),
+        network=network,
+        cache_from=tuple(cache_from),
+        cache_to=tuple(cache_to),
+        builder=builder,
     )
 
 

@@ -113,6 +113,43 @@ class RegistryClient:
                 return None
         raise RegistryError(f"registry {self.host} answered {status} to {self._shown(url)}")
 
+    def manifest(self, name: str, reference: str) -> tuple[str, bytes, str] | None:
+        """(media type, bytes, digest) of the manifest or index `name:reference`, None when there is none."""
+        url = f"{self.base}/v2/{name}/manifests/{urllib.parse.quote(reference, safe=':')}"
+        status, headers, body = self._request("GET", url, f"repository:{name}:pull")
+        if status == 404:
+            return None
+        if status != 200:
+            raise RegistryError(f"registry {self.host} answered {status} to {self._shown(url)}")
+        media_type = headers.get("Content-Type", "").split(";")[0].strip()
+        if not media_type:
+            try:
+                media_type = str(json.loads(body).get("mediaType") or "")
+            except (ValueError, AttributeError):
+                media_type = ""
+        digest = "sha256:" + hashlib.sha256(body).hexdigest()
+        return media_type, body, digest
+
+    def blob(self, name: str, digest: str) -> bytes:
+        """A blob (an image config), checked against its digest."""
+        url = f"{self.base}/v2/{name}/blobs/{urllib.parse.quote(digest, safe=':')}"
+        status, _, body = self._request("GET", url, f"repository:{name}:pull")
+        if status != 200:
+            raise RegistryError(f"registry {self.host} answered {status} to {self._shown(url)}")
+        if "sha256:" + hashlib.sha256(body).hexdigest() != digest:
+            raise RegistryError(f"registry {self.host}: the blob {digest} does not match its digest")
+        return body
+
+    def put_manifest(self, name: str, reference: str, media_type: str, body: bytes) -> str:
+        """Store a manifest or index under `reference` (a tag); its digest."""
+        url = f"{self.base}/v2/{name}/manifests/{urllib.parse.quote(reference, safe='')}"
+        status, headers, _ = self._request(
+            "PUT", url, f"repository:{name}:pull,push", data=body, content_type=media_type
+        )
+        if status not in (200, 201):
+            raise RegistryError(f"registry {self.host} answered {status} to PUT {self._shown(url)}")
+        return headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
+
     # -- plumbing -------------------------------------------------------------------------------------
 
     def _shown(self, url: str) -> str:
@@ -131,10 +168,19 @@ class RegistryClient:
         return None
 
     def _request(
-        self, method: str, url: str, scope: str, *, retry_auth: bool = True
+        self,
+        method: str,
+        url: str,
+        scope: str,
+        *,
+        retry_auth: bool = True,
+        data: bytes | None = None,
+        content_type: str | None = None,
     ) -> tuple[int, Message, bytes]:
-        request = urllib.request.Request(url, method=method)
+        request = urllib.request.Request(url, method=method, data=data)
         request.add_header("Accept", ", ".join(MANIFEST_TYPES))
+        if content_type:
+            request.add_header("Content-Type", content_type)
         request.add_header("User-Agent", _USER_AGENT)
         authorization = self._authorization(scope)
         if authorization:
@@ -150,7 +196,7 @@ class RegistryClient:
             raise RegistryUnavailable(self._unreachable(error)) from None
         if status == 401 and retry_auth:
             self._authenticate(headers.get("WWW-Authenticate", ""), scope, had=authorization is not None)
-            return self._request(method, url, scope, retry_auth=False)
+            return self._request(method, url, scope, retry_auth=False, data=data, content_type=content_type)
         if status in (401, 403):
             creds = self._credentials()
             login = f"run `docker login {self.host}`"

@@ -165,9 +165,9 @@ class _Builder:
             raise _Stop(
                 Raw(
                     INVALID_YAML,
-                    f"YAML aliases expand to more than {self.byte_limit // 1048576:,} MiB of values and "
-                    "member names (a long value or key named by an alias many times?); the file is not "
-                    "read further",
+                    f"YAML values and member names add up to more than {self.byte_limit // 1048576:,} MiB "
+                    "once aliases are expanded (a long key above many values, or a long value or key "
+                    "named by many aliases?); the file is not read further",
                     offset=start,
                 )
             )

@@ -175,9 +175,9 @@ def _json_key_above_many_members() -> str:
 # name: (text, the rule and message start of the finding that stops reading; None: linted, no stop)
 EXPANSIONS = {
     "nested-merges.yaml": (_nested_merges(), None),
-    "key-at-every-level.yaml": (_key_at_every_level(), ("TDL008", "YAML aliases expand to more than")),
-    "aliased-duplicate-keys.yaml": (_aliased_duplicate_keys(), ("TDL008", "YAML aliases expand to more")),
-    "aliased-scalar.yaml": (_aliased_scalar(), ("TDL008", "YAML aliases expand to more than")),
+    "key-at-every-level.yaml": (_key_at_every_level(), ("TDL008", "YAML values and member names")),
+    "aliased-duplicate-keys.yaml": (_aliased_duplicate_keys(), ("TDL008", "YAML values and member names")),
+    "aliased-scalar.yaml": (_aliased_scalar(), ("TDL008", "YAML values and member names")),
     "key-above-many-members.json": (_json_key_above_many_members(), ("TDL007", "Member names so long")),
     # Quotes inside a plain scalar, then 3,000 open brackets: PyYAML's scanner and the search for where
     # the nesting went too deep were both quadratic (a minute for 160 KB).

@@ -36,6 +36,8 @@ def read(path: Path) -> Counter[Key]:
         raise BaselineError(f"{path}: cannot read baseline: {error.strerror or error}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path}: baseline is not valid JSON: {error}") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: not a taskdeflint baseline (nested too deeply)") from None
     if (
         not isinstance(data, dict)
         or data.get("version") != VERSION

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -63,6 +64,15 @@ _EXAMPLE_KEYS = frozenset({"kind", "title", "document", "pointers", "config", "d
 
 class CatalogueError(Exception):
     """A rule file that cannot be used; the message names the file."""
+
+
+# Set to 1 (or true, yes, on): refuse rules whose check is Python code (`--no-python-rules` does the same).
+NO_PYTHON_RULES_ENV = "TASKDEFLINT_NO_PYTHON_RULES"
+
+
+def python_rules_refused(flag: bool = False) -> bool:
+    """Whether Python checks are refused: `--no-python-rules`, or the environment variable set."""
+    return flag or os.environ.get(NO_PYTHON_RULES_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +158,10 @@ def _fail(path: Path, message: str) -> CatalogueError:
 def parse_rule(path: Path) -> Rule:
     import tomllib
 
+    from taskdeflint.config import parse_toml
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = parse_toml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(path, f"cannot read rule file: {error}") from None
     except tomllib.TOMLDecodeError as error:
@@ -348,8 +360,26 @@ def builtin_rules() -> tuple[Rule, ...]:
     return tuple(_from_index(directory, text))
 
 
+def describe(rule: Rule) -> str:
+    """The rule and where it lives: `ORG001 (policies/checks.py:explode)` or `ORG002 (policies/x.toml)`."""
+    if rule.check is not None:
+        module, _, function = rule.check.partition(":")
+        where = f"{_shown(rule.origin.parent / module)}:{function}" if module.endswith(".py") else rule.check
+    else:
+        where = _shown(rule.origin)
+    return f"{rule.id} ({where})"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
 def load_catalogue(extra_dirs: Iterable[Path] = ()) -> Catalogue:
-    """The shipped rules plus user rule folders; ids and names must be unique across all of them."""
+    """The shipped rules plus user rule folders; ids and names must be unique across all of them. Nothing
+    of the user's rules is imported here (`userrules.check_user_rules` does that, or refuses to)."""
     rules = list(builtin_rules())
     seen_ids = {rule.id: rule.origin for rule in rules}
     seen_names = {rule.name: rule.origin for rule in rules}

@@ -112,6 +112,12 @@ def main() -> None:
     default=None,
     help="Processes for large runs (64 files or more). Default: one per CPU core. Output order is the same.",
 )
+@click.option(
+    "--no-python-rules",
+    is_flag=True,
+    help="Refuse rules whose check is Python code (a rules-dir runs the repository's code otherwise). "
+    "Also TASKDEFLINT_NO_PYTHON_RULES=1.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and linted.")
 @click.option(
@@ -133,6 +139,7 @@ def lint(
     baseline: Path | None,
     write_baseline: Path | None,
     jobs: int | None,
+    no_python_rules: bool,
     quiet: bool,
     verbose: bool,
     color: str,
@@ -149,7 +156,8 @@ def lint(
     knows (config: placeholder-patterns, placeholders = false). A null member, as the console's export
     writes it, is read as absent and reported once per file (TDL020).
 
-    Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O error.
+    Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 usage, config or I/O error,
+    130 interrupted (SIGINT), 143 terminated (SIGTERM).
     """
     from taskdeflint.lint import LintSettings, run
 
@@ -167,6 +175,7 @@ def lint(
         baseline=baseline,
         write_baseline=write_baseline,
         jobs=jobs,
+        no_python_rules=no_python_rules,
         quiet=quiet,
         verbose=verbose,
         color=color,

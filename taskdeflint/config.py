@@ -19,6 +19,10 @@ CONFIG_NAME = ".taskdeflint.toml"
 _RULE_PREFIX = {"type": "string", "pattern": "^[A-Z]{1,8}[0-9]{0,3}$"}
 _SEVERITY = {"enum": ["error", "warning", "info"]}
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+# Include globs are relative to the config's folder (an absolute one would lint files outside the project).
+_RELATIVE_GLOBS = {"type": "array", "items": {"type": "string", "pattern": "^[^/]"}}
+# A file larger than this is not a task definition anyone keeps; the limit is read into memory in one go.
+MAX_FILE_SIZE_LIMIT = 1 << 30
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -27,11 +31,12 @@ CONFIG_SCHEMA: dict[str, Any] = {
         "select": {"type": "array", "items": _RULE_PREFIX},
         "ignore": {"type": "array", "items": _RULE_PREFIX},
         "fail-on": {"enum": ["error", "warning", "info", "never"]},
-        "include": _GLOBS,
+        "include": _RELATIVE_GLOBS,
         "exclude": _GLOBS,
         "rules-dir": _GLOBS,
         "baseline": {"type": "string", "minLength": 1},
-        "max-file-size": {"type": "integer", "minimum": 1},
+        "max-file-size": {"type": "integer", "minimum": 1, "maximum": MAX_FILE_SIZE_LIMIT},
+        "rule-timeout": {"type": "number", "minimum": 0, "maximum": 3600},
         "placeholders": {"type": "boolean"},
         "placeholder-patterns": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "severity": {
@@ -96,6 +101,7 @@ class Config:
     suppressions: tuple[Suppression, ...] = ()
     services: dict[str, Any] = field(default_factory=dict)
     max_file_size: int | None = None
+    rule_timeout: float | None = None
     placeholders: bool = True
     placeholder_patterns: tuple[str, ...] = ()
 
@@ -112,6 +118,16 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def parse_toml(text: str) -> dict[str, Any]:
+    """TOML as `tomllib` reads it; nesting too deep for its recursive parser is a `TOMLDecodeError` too."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("arrays or tables nested too deeply") from None
+
+
 def _has_tool_table(pyproject: Path) -> bool:
     import tomllib
 
@@ -122,7 +138,7 @@ def _has_tool_table(pyproject: Path) -> bool:
     if "taskdeflint" not in text:
         return False
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError:
         return True  # let load_config report the syntax error
     return isinstance(data.get("tool"), dict) and "taskdeflint" in data["tool"]
@@ -146,7 +162,7 @@ def load_config(path: Path) -> Config:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: config is not UTF-8 text") from None
     try:
-        data: Any = tomllib.loads(text)
+        data: Any = parse_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     is_pyproject = path.name == "pyproject.toml"
@@ -157,6 +173,8 @@ def load_config(path: Path) -> Config:
         prefix = ""
     lines = _suppress_lines(text, is_pyproject)
     _validate(path, data, prefix, lines)
+    if data.get("rule-timeout") != data.get("rule-timeout"):  # NaN, which TOML allows and no bound refuses
+        raise ConfigError(f"{path}: {prefix}rule-timeout: nan is not a number of seconds")
     root = path.parent.resolve()
     suppressions = tuple(
         Suppression(
@@ -186,6 +204,7 @@ def load_config(path: Path) -> Config:
         suppressions=suppressions,
         services=data.get("services", {}),
         max_file_size=data.get("max-file-size"),
+        rule_timeout=data.get("rule-timeout"),
         placeholders=data.get("placeholders", True),
         placeholder_patterns=_patterns(path, data.get("placeholder-patterns", [])),
     )
@@ -246,6 +265,11 @@ def _validate(path: Path, data: object, prefix: str, suppress_lines: list[int]) 
             where.endswith("rule") or where.startswith(f"{prefix}severity")
         ):
             messages.append(f"{where}: {error.instance!r} is not a rule id (e.g. TDL003)")
+        elif error.validator == "pattern" and where.startswith(f"{prefix}include"):
+            messages.append(
+                f"{where}: {error.instance!r} is an absolute glob; include globs are relative to the "
+                "config's folder"
+            )
         elif error.validator == "pattern":
             messages.append(f"{where}: {error.instance!r} is not a rule id or prefix (e.g. TDL003 or TDL0)")
         else:

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint import document as doc
-from taskdeflint.catalogue import Catalogue, CheckFunction, Rule
+from taskdeflint.catalogue import Catalogue, CheckFunction, Rule, describe
 from taskdeflint.config import Suppression
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
+from taskdeflint.masking import hidden_values, mask
 from taskdeflint.positions import join
 from taskdeflint.unknown import TOO_MANY_WORLDS, PartialTaskDef, certain, is_unknown, too_many_worlds
+from taskdeflint.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,6 +52,8 @@ class Policy:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     max_bytes: int = doc.MAX_BYTES
+    # Seconds one of the user's rules may take on one task definition (0: no limit).
+    rule_timeout: float = DEFAULT_TIMEOUT
     # The config's own placeholder syntaxes beside the built-in ones; None: placeholders are not recognised.
     placeholders: tuple[str, ...] | None = ()
 
@@ -65,6 +69,8 @@ class FileResult:
     findings: list[Finding]
     used_suppressions: set[int] = field(default_factory=set)
     match_path: str = ""
+    # Why some of the user's rules could not judge this file (their findings are missing).
+    errors: list[str] = field(default_factory=list)
 
 
 @cache
@@ -105,13 +111,22 @@ class Linter:
         self.policy = policy
         self.rules = catalogue.by_id
         self._checks: list[tuple[Rule, CheckFunction | None]] = [
-            (rule, None if rule.schema is not None else rule.load_check())
+            (rule, self._check(rule))
             for rule in catalogue.rules
             if not rule.engine_stage and policy.selected(rule.id)
         ]
         self._schema_selected = policy.selected(doc.SCHEMA_VIOLATION) or policy.selected(doc.ENUM_MISMATCH)
 
-    def raw_findings(self, loaded: doc.Loaded) -> Iterator[doc.Raw]:
+    def _check(self, rule: Rule) -> CheckFunction | None:
+        """A rule's check function; the user's rules (checks and fragments) run guarded."""
+        check = None if rule.schema is not None else rule.load_check()
+        if rule.builtin:
+            return check
+        return guard(rule, check or partial(run_fragment, rule), self.policy.rule_timeout)
+
+    def raw_findings(self, loaded: doc.Loaded, failures: list[str] | None = None) -> Iterator[doc.Raw]:
+        """The file's findings before the policy. A user's rule that fails is named in `failures`; without
+        that list, what the rule raised is raised here (as a bug in a built-in rule is)."""
         yield from loaded.raws
         if not loaded.targets:
             return
@@ -131,7 +146,15 @@ class Linter:
                 )
             for rule, check in self._checks:
                 # With unknown values (templates, plans), only what holds whatever they turn out to be.
-                found = certain(partial(_run, rule, check), target.taskdef)
+                try:
+                    found = list(certain(partial(_run, rule, check), target.taskdef))
+                except RuleFailure as failure:
+                    if failures is None:
+                        raise failure.raised or failure from None
+                    failures.append(
+                        f"rule {describe(failure.rule)} {failure.reason}; its findings are missing"
+                    )
+                    continue
                 for pointer, message in found:
                     yield target.annotate(doc.Raw(rule.id, message, target.to_document(pointer)))
 
@@ -145,11 +168,14 @@ class Linter:
         dockerfiles: Mapping[str, DockerfileFacts] | None = None,
         built: Collection[str] = (),
         location: Path | None = None,
+        rule_failures: bool = False,
     ) -> FileResult | None:
         """Findings of one file, shown as `path`; the policy's globs are matched against `match_path`
         (the path relative to the config's folder), which defaults to `path`. `dockerfiles` is what the
         Dockerfiles of the services that name this file say, by container name; `built` names the
-        containers whose image `taskdeflint build` renders. `location` is where the file is on disk."""
+        containers whose image `taskdeflint build` renders. `location` is where the file is on disk. With
+        `rule_failures`, a user's rule that fails is named in the result's `errors` and the file's other
+        findings are kept; otherwise what it raised is raised."""
         loaded = doc.load(
             data,
             explicit=explicit,
@@ -176,7 +202,8 @@ class Linter:
         suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(where, s.files)]
         result = FileResult(path, [], match_path=where)
         seen: set[tuple[str, str, int | None, str]] = set()
-        for raw in self.raw_findings(loaded):
+        hidden: list[str] | None = None  # what messages may not echo whole, found at the first finding
+        for raw in self.raw_findings(loaded, result.errors if rule_failures else None):
             # That the file could not be read or parsed is said whatever rules are selected: otherwise
             # `--select TDL2` would pass a file with a trailing comma (only per-file-ignores hide it).
             if not (self.policy.selected(raw.rule) or loaded.unreadable) or matches(raw.rule, ignored):
@@ -189,11 +216,14 @@ class Linter:
             if suppression is not None:
                 result.used_suppressions.add(suppression.index)
                 continue
-            result.findings.append(self._place(path, raw, loaded))
+            if hidden is None:
+                hidden = hidden_values(target.taskdef for target in loaded.targets)
+            result.findings.append(self._place(path, raw, loaded, hidden))
         result.findings.sort()
         return result
 
-    def _place(self, path: str, raw: doc.Raw, loaded: doc.Loaded) -> Finding:
+    def _place(self, path: str, raw: doc.Raw, loaded: doc.Loaded, hidden: list[str]) -> Finding:
+        """The finding, placed in the file; its message masked (no credential, whatever the rule quotes)."""
         rule = self.rules.get(raw.rule)
         severity = self.policy.severity.get(raw.rule) or (rule.severity if rule else Severity.ERROR)
         positions = loaded.positions
@@ -217,7 +247,7 @@ class Linter:
             end_column=end_column,
             name=rule.name if rule else raw.rule.lower(),
             severity=severity,
-            message=raw.message,
+            message=mask(raw.message, hidden),
             pointer=raw.pointer,
         )
 

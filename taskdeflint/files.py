@@ -158,7 +158,13 @@ def read(source: Source, limit: int) -> bytes | ReadError | None:
     """The bytes of a source, why they cannot be read, or None for a found file that is no task
     definition."""
     if source.path is None:
-        return sys.stdin.buffer.read(limit + 1)
+        try:
+            if sys.stdin is None:  # started with stdin closed
+                raise OSError(9, "stdin is closed")
+            return sys.stdin.buffer.read(limit + 1)
+        except (OSError, ValueError) as error:  # ValueError: read from a closed file
+            reason = getattr(error, "strerror", None) or error
+            return ReadError(source.display, f"cannot read stdin: {reason}")
     try:
         # A FIFO, socket or device found in a folder is no task definition, and opening a FIFO waits for a
         # writer forever. (A file named explicitly is read whatever it is: `lint <(aws ecs ...)` is a pipe.)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -12,16 +14,19 @@ from typing import TYPE_CHECKING, TextIO
 from taskdeflint import baseline as baseline_file
 from taskdeflint import files
 from taskdeflint.atomic import write_text
-from taskdeflint.catalogue import Catalogue, CatalogueError, load_catalogue
+from taskdeflint.catalogue import Catalogue, CatalogueError, load_catalogue, python_rules_refused
 from taskdeflint.config import Config, ConfigError, discover
 from taskdeflint.document import MAX_BYTES
 from taskdeflint.engine import FileResult, Linter, Policy, glob_match
 from taskdeflint.findings import Finding, Severity
+from taskdeflint.userrules import DEFAULT_TIMEOUT, check_user_rules
 
 if TYPE_CHECKING:
     from taskdeflint.dockerfile import DockerfileFacts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# As a shell reports a process ended by SIGINT or SIGTERM: 128 + the signal's number.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 UNUSED_SUPPRESSION = "TDL901"
 
 
@@ -41,6 +46,7 @@ class LintSettings:
     verbose: bool = False
     color: str = "auto"
     jobs: int | None = None
+    no_python_rules: bool = False
     cwd: Path = field(default_factory=Path.cwd)
 
 
@@ -59,6 +65,7 @@ def _policy(settings: LintSettings, config: Config) -> Policy:
         per_file_ignores=config.per_file_ignores,
         suppressions=config.suppressions,
         max_bytes=config.max_file_size or MAX_BYTES,
+        rule_timeout=DEFAULT_TIMEOUT if config.rule_timeout is None else config.rule_timeout,
         placeholders=config.placeholder_patterns if config.placeholders else None,
     )
 
@@ -188,11 +195,20 @@ def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
             explicit=source.explicit,
             match_path=match_path,
             dockerfiles=dockerfiles,
+            rule_failures=True,
             built=built,
             location=source.path,
         )
     except Exception as error:  # a bug in a rule must not stop the other files from being linted
         return files.ReadError(source.display, internal_error(error))
+
+
+def _say(stderr: TextIO, text: str) -> None:
+    """One line on stderr. File names in it may hold line breaks or escape sequences: they are escaped as
+    the report formats escape them, so that no name can forge a line (a GitHub workflow command, say)."""
+    from taskdeflint.formats import escape_controls
+
+    print(f"taskdeflint: {escape_controls(text)}", file=stderr)
 
 
 def internal_error(error: BaseException) -> str:
@@ -208,29 +224,39 @@ def internal_error(error: BaseException) -> str:
     )
 
 
+def _not_linted(source: files.Source, why: str) -> files.ReadError:
+    return files.ReadError(source.display, f"not linted: {why}")
+
+
 def _lint_all(sources: list[files.Source], jobs: int | None) -> Iterator[FileResult | files.ReadError | None]:
-    """Results in the order of `sources`, from `jobs` processes (default: one per core) for many files."""
-    jobs = jobs or os.cpu_count() or 1
-    if jobs < 2 or len(sources) < PARALLEL_MIN_FILES or any(source.path is None for source in sources):
-        # Few files, or stdin (which only this process can read).
+    """Results in the order of `sources`, from `jobs` processes (default: one per core) for many files;
+    never more processes than files. A file whose worker process dies is reported as not linted."""
+    from taskdeflint import workers
+
+    jobs = min(jobs or workers.cpu_count(), len(sources))
+    if (
+        jobs < 2
+        or len(sources) < PARALLEL_MIN_FILES
+        or any(source.path is None for source in sources)  # stdin, which only this process can read
+        or not workers.available()
+    ):
         yield from map(_lint_source, sources)
         return
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_lint_source, sources)
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
     # A large file is linted here, one at a time, while the workers lint the others: `--jobs 8` on a
     # folder of large files would otherwise need eight times the memory of the largest.
     heavy = [_is_heavy(source) for source in sources]
     light = [source for source, is_heavy in zip(sources, heavy, strict=True) if not is_heavy]
-    chunk = max(1, len(light) // (jobs * 8))
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        results = pool.map(_lint_source, light, chunksize=chunk)
+    if len(light) < 2:
+        yield from map(_lint_source, sources)
+        return
+    results = iter(workers.Pool(_lint_source, light, min(jobs, len(light)), _not_linted))
+    try:
         for source, is_heavy in zip(sources, heavy, strict=True):
             yield _lint_source(source) if is_heavy else next(results)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
 
 
 # Files larger than this are linted one at a time (see `_lint_all`).
@@ -255,9 +281,32 @@ def _dockerfile_facts(
 
     def warn(message: str) -> None:
         if stderr is not None:
-            print(f"taskdeflint: {message}", file=stderr)
+            _say(stderr, message)
 
     return facts_for(config, [s.path for s in sources if s.path is not None], warn)
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived; raised where the run is, so that its workers are stopped on the way out."""
+
+
+@contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM raises `_Terminated` for the duration (in the main thread; elsewhere it cannot be set)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _built_images(config: Config, sources: list[files.Source]) -> dict[Path, frozenset[str]]:
@@ -286,10 +335,17 @@ def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | N
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
-        return _run(settings, stdout, stderr)
+        with _terminable():
+            return _run(settings, stdout, stderr)
     except (ConfigError, CatalogueError, baseline_file.BaselineError, UsageError) as error:
-        print(f"taskdeflint: error: {error}", file=stderr)
+        _say(stderr, f"error: {error}")
         return EXIT_ERROR
+    except KeyboardInterrupt:  # the worker processes are stopped by now
+        print("taskdeflint: interrupted", file=stderr)
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        print("taskdeflint: terminated", file=stderr)
+        return EXIT_TERMINATED
 
 
 def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
@@ -297,6 +353,7 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
 
     config = discover(settings.cwd, None if settings.config is None else settings.cwd / settings.config)
     catalogue = load_catalogue(config.rules_dirs + settings.rules_dirs)
+    check_user_rules(catalogue, python_rules_refused(settings.no_python_rules))
     for rule_id in config.severity:
         if catalogue.get(rule_id) is None:
             raise ConfigError(f"{config.path}: severity: unknown rule {rule_id}")
@@ -317,7 +374,7 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
     missing = [e for e in errors if e.message == "no such file or folder"]
     if missing:
         for error in missing:
-            print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
+            _say(stderr, f"error: {error.display}: {error.message}")
         return EXIT_ERROR
 
     global _WORKER, _DOCKERFILES, _BUILT
@@ -331,8 +388,10 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             continue
         if result is None:
             if settings.verbose:
-                print(f"taskdeflint: skipped {source.display}: not a task definition", file=stderr)
+                _say(stderr, f"skipped {source.display}: not a task definition")
             continue
+        # A user's rule that failed on this file: its other findings are reported, the failure too.
+        errors.extend(files.ReadError(result.path, message) for message in result.errors)
         results.append(result)
     linted = len(results)
 
@@ -353,12 +412,9 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
         except OSError as failure:
             raise UsageError(_cannot_write(settings.write_baseline, failure)) from None
         count = len(found)
-        print(
-            f"taskdeflint: wrote {count} finding{'' if count == 1 else 's'} to {settings.write_baseline}",
-            file=stderr,
-        )
+        _say(stderr, f"wrote {count} finding{'' if count == 1 else 's'} to {settings.write_baseline}")
         for error in errors:
-            print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
+            _say(stderr, f"error: {error.display}: {error.message}")
         return EXIT_ERROR if errors else EXIT_OK
     if known is not None and baseline_path is not None:
         folder = (settings.cwd / baseline_path).parent
@@ -368,7 +424,7 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
             )
 
     for error in errors:
-        print(f"taskdeflint: error: {error.display}: {error.message}", file=stderr)
+        _say(stderr, f"error: {error.display}: {error.message}")
     out_stream = stdout if settings.output is None else None
     report = Report(
         results,

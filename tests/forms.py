@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from taskdeflint.catalogue import builtin_rules
 from taskdeflint.cloudformation import cfn_name, from_api
 from taskdeflint.document import READ_ONLY_MEMBERS
 from taskdeflint.embedded import ROOT, child
+from taskdeflint.placeholders import pattern
 from taskdeflint.positions import join, split
 from taskdeflint.terraform import BLOCKS
 from taskdeflint.terraform import from_api as tf_values
@@ -17,6 +19,23 @@ from taskdeflint.terraform import from_api as tf_values
 RESOURCE = "TaskDef"
 ADDRESS = "aws_ecs_task_definition.this"
 PLAN_VALUES = "/planned_values/root_module/resources/0/values"
+
+
+def rule_examples(skip: frozenset[str]) -> list[tuple[str, int, str]]:
+    """(rule, number, document) of every rule example that is a plain task definition, for the tests that
+    lint each one again as a template or a plan and expect the same findings. Placeholders and nulls are read
+    as such in plain JSON only (in a template `!Sub` owns `${...}`, and a plan's values are rendered already),
+    so the placeholder and null rules, and examples that hold a placeholder, are left out, with `skip`."""
+    return [
+        (rule.id, number, example.document)
+        for rule in builtin_rules()
+        if rule.id not in skip and rule.id not in ("TDL019", "TDL020")
+        for number, example in enumerate(rule.examples, 1)
+        if not example.config
+        and not getattr(example, "dockerfile", None)
+        and register_of(example.document)
+        and not pattern().search(example.document)
+    ]
 
 
 def register_of(text: str) -> dict[str, Any] | None:

@@ -40,6 +40,7 @@ INPUTS = {
     "render-dir",
     "metadata-file",
     "version",
+    "python-rules",
     "working-directory",
 }
 BAD = '{\n  "family": "web",\n  "cpu": 256,\n  "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "memory": 512}]\n}\n'
@@ -100,7 +101,10 @@ class Runner:
         self.workspace = workspace
         self.runner_temp = runner_temp
         self.action_path = action_path
-        self.context = {"steps.python.outputs.python-path": sys.executable}
+        self.context = {
+            "steps.python.outputs.python-path": sys.executable,
+            "github.event.pull_request.head.repo.full_name": "",  # not a pull request
+        }
 
     def run(
         self, name: str, extra_env: dict[str, str] | None = None
@@ -233,6 +237,40 @@ def test_lint_inputs_map_to_flags(tmp_path: Path, recording: tuple[Path, Path]) 
             "--config", "ci/taskdeflint.toml", "--", "deploy/web.json", "services/a.json",
         ]
     ]  # fmt: skip  # render-dir without build: nothing was rendered, nothing added
+
+
+@pytest.mark.parametrize(
+    ("head", "python_rules", "refused"),
+    [
+        ("someone/fork", "auto", True),
+        ("owner/repo", "auto", False),
+        ("", "auto", False),
+        ("someone/fork", "true", False),
+        ("owner/repo", "false", True),
+    ],
+)
+def test_python_rules_are_refused_on_pull_requests_from_forks(
+    tmp_path: Path, recording: tuple[Path, Path], head: str, python_rules: str, refused: bool
+) -> None:
+    runner_temp, record = recording
+    stand_in = runner_temp / "taskdeflint-venv/bin/taskdeflint"  # it records the variable too
+    stand_in.write_text(
+        stand_in.read_text(encoding="utf-8").replace(
+            "sys.argv[1:]", "sys.argv[1:] + [__import__('os').environ.get('TASKDEFLINT_NO_PYTHON_RULES', '')]"
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "workspace").mkdir()
+    inputs = {"python-rules": python_rules, "build": "true"}
+    runner = Runner(tmp_path / "workspace", runner_temp, ROOT, **inputs)
+    runner.context["github.event.pull_request.head.repo.full_name"] = head
+    for step in ("Build, push and pin images", "Lint task definitions"):
+        ran(runner.run(step, {"GITHUB_REPOSITORY": "owner/repo"}))
+    (*build, build_variable), (*lint, _) = recorded(record)
+    parse_cli(build)
+    parse_cli(lint)
+    assert ("--no-python-rules" in lint) is refused
+    assert (build_variable == "1") is refused  # the build lints what it renders
 
 
 def test_build_inputs_map_to_flags_and_the_rendered_folder_is_linted(

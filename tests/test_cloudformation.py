@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taskdeflint.catalogue import builtin_rules, load_catalogue
+from taskdeflint.catalogue import load_catalogue
 from taskdeflint.engine import Linter, Policy
 from tests import forms
 from tests.conftest import DOCUMENT_RULES, ROOT, Result, lint
@@ -193,14 +193,7 @@ def test_positions_inside_container_definitions_count_escapes(tmp_path: Path) ->
 
 # --- Every rule's examples, as templates ----------------------------------------------------------------
 
-EXAMPLES = [
-    (rule.id, number, example.document)
-    for rule in builtin_rules()
-    # Placeholders and nulls are read as such in plain JSON only: in a template, `!Sub` owns `${...}`.
-    if rule.id not in DOCUMENT_RULES and rule.id not in ("TDL019", "TDL020")
-    for number, example in enumerate(rule.examples, 1)
-    if not example.config and not getattr(example, "dockerfile", None) and forms.register_of(example.document)
-]
+EXAMPLES = forms.rule_examples(DOCUMENT_RULES)
 
 
 def _as_register(pointer: str) -> str:

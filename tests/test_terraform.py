@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from taskdeflint.catalogue import builtin_rules, load_catalogue
+from taskdeflint.catalogue import load_catalogue
 from taskdeflint.engine import Linter, Policy
 from tests import forms
 from tests.conftest import DOCUMENT_RULES, ROOT, Result, lint
@@ -69,14 +69,7 @@ def found(result: Result, rule: str | None = None) -> list[tuple[str, str]]:
     return sorted((f["rule"], f["pointer"]) for f in result.findings if rule is None or f["rule"] == rule)
 
 
-EXAMPLES = [
-    (rule.id, number, example.document)
-    for rule in builtin_rules()
-    # Placeholders and nulls are read as such in plain JSON only: a plan's values are rendered already.
-    if rule.id not in DOCUMENT_RULES and rule.id not in ("TDL019", "TDL020")
-    for number, example in enumerate(rule.examples, 1)
-    if not example.config and not getattr(example, "dockerfile", None) and forms.register_of(example.document)
-]
+EXAMPLES = forms.rule_examples(DOCUMENT_RULES)
 
 
 @pytest.mark.parametrize(("rule", "number", "document"), EXAMPLES, ids=[f"{r}-{n}" for r, n, _ in EXAMPLES])

@@ -236,12 +236,14 @@ class _Run:
             signal.signal(signal.SIGTERM, previous)
 
     def _linter(self, config: Config) -> Any:
-        from taskdeflint.catalogue import CatalogueError, load_catalogue
+        from taskdeflint.catalogue import CatalogueError, load_catalogue, python_rules_refused
         from taskdeflint.document import MAX_BYTES
         from taskdeflint.engine import Linter, Policy
+        from taskdeflint.userrules import check_user_rules
 
         try:
             catalogue = load_catalogue(config.rules_dirs)
+            check_user_rules(catalogue, python_rules_refused())
         except CatalogueError as error:
             raise UsageError(str(error)) from None
         policy = Policy(

@@ -6,7 +6,8 @@ runs it for a bounded time; fuzz/README.md says how to install atheris and what 
 Each input is one file's bytes, linted with every rule. The first byte picks a variant: most inputs are
 linted as they are, some as YAML (a CloudFormation template), some are rewritten by `json.loads` and
 `json.dumps` first (so the fuzzer also explores deep structure of valid JSON), some are wrapped as
-describe-task-definition output, and some have a run of one character made thousands of characters long.
+describe-task-definition output, some as the Properties of a CloudFormation template, and some have a run
+of one character made thousands of characters long.
 Whatever the input, the linter must not raise and must answer within libFuzzer's -timeout, and every
 finding must make sense: a known rule, a position inside the text, and a report that every output format
 can render.
@@ -83,7 +84,7 @@ def _variant(data: bytes) -> bytes:
             return body
         run = runs[rest[0] % len(runs)]
         return body[: run.start()] + run.group(1) * ((rest[1] + 1) * 64) + body[run.start() :]
-    if mode not in (6, 7):
+    if mode not in (3, 6, 7):
         return data
     try:
         value: Any = json.loads(rest)
@@ -92,6 +93,13 @@ def _variant(data: bytes) -> bytes:
     try:
         if mode == 7 and isinstance(value, dict):
             value = {"taskDefinition": value, "tags": []}
+        if mode == 3 and isinstance(value, dict) and "Resources" not in value:
+            # A task definition as the Properties of a CloudFormation resource, with the input's own
+            # Parameters, Mappings and Conditions (when it has them) beside it.
+            sections = {k: value.pop(k) for k in ("Parameters", "Mappings", "Conditions") if k in value}
+            properties = taskdeflint.cloudformation.from_api(value)
+            resource = {"Type": "AWS::ECS::TaskDefinition", "Properties": properties}
+            value = {"AWSTemplateFormatVersion": "2010-09-09", **sections, "Resources": {"T": resource}}
         return json.dumps(value, indent=1, ensure_ascii=False).encode("utf-8", "surrogatepass")
     except (ValueError, RecursionError):
         return rest

@@ -34,10 +34,10 @@ def main() -> None:
     target.mkdir(parents=True, exist_ok=True)
     count = 0
     for data in seeds():
-        # As it is; re-serialised; wrapped as describe output; with one of its first runs of a repeated
-        # character made 8,192 characters long.
+        # As it is; as a CloudFormation template; re-serialised; wrapped as describe output; with one of
+        # its first runs of a repeated character made 8,192 characters long.
         amplified = [b"\x05" + bytes([run, 127]) + data for run in range(8)]
-        for variant in (data, b"\x06" + data, b"\x07" + data, *amplified):
+        for variant in (data, b"\x03" + data, b"\x06" + data, b"\x07" + data, *amplified):
             name = hashlib.sha1(variant).hexdigest()
             (target / name).write_bytes(variant)
             count += 1

@@ -34,6 +34,7 @@ _ENGINE_MODULES = (
     "taskdeflint.yamlsource:",
     "taskdeflint.schema:",
     "taskdeflint.lint:",
+    "taskdeflint.unknown:",
 )
 _KEYS = frozenset(
     {

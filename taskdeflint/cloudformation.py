@@ -26,7 +26,7 @@ import re
 from functools import cache
 from typing import Any
 
-from taskdeflint.document import SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
+from taskdeflint.document import MAX_DEPTH, SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
 from taskdeflint.embedded import ROOT, Embedding, coerce, is_map, link_names, members, resolve, unknown_at
 from taskdeflint.positions import join
 from taskdeflint.unknown import ABSENT, PartialTaskDef, Unknown, contains_unknown
@@ -64,6 +64,19 @@ def _is_function(value: object) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
 
 
+def _has_function(value: object) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if _is_function(item) or "Fn::Transform" in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _expression(value: object) -> str:
     """The canonical text of an expression: the same function of the same arguments is the same value."""
     if isinstance(value, dict) and isinstance(value.get("Fn::GetAtt"), str):
@@ -95,6 +108,11 @@ class Template:
         mappings = document.get("Mappings")
         self.parameters: dict[str, Any] = parameters if isinstance(parameters, dict) else {}
         self.mappings: dict[str, Any] = mappings if isinstance(mappings, dict) else {}
+        # Each function of the template is evaluated once (by identity; the value is kept so that its id
+        # is not reused), functions being evaluated are `active` (one that needs itself is unknown), and
+        # functions nest at most MAX_DEPTH deep: the cost is the template's size, whatever it nests.
+        self._done: dict[int, tuple[object, object]] = {}
+        self._active: set[int] = set()
 
     def evaluate(self, value: object) -> object:
         """A value with its intrinsic functions resolved: known parts, Unknowns, or ABSENT."""
@@ -114,6 +132,20 @@ class Template:
         return value
 
     def function(self, value: dict[str, Any]) -> object:
+        done = self._done.get(id(value))
+        if done is not None:
+            return done[1]
+        if id(value) in self._active or len(self._active) >= MAX_DEPTH:
+            return Unknown(_expression(value))  # it needs itself, or nests absurdly deep
+        self._active.add(id(value))
+        try:
+            result = self._function(value)
+        finally:
+            self._active.discard(id(value))
+        self._done[id(value)] = (value, result)
+        return result
+
+    def _function(self, value: dict[str, Any]) -> object:
         name, argument = next(iter(value.items()))
         expression = _expression(value)
         try:
@@ -140,6 +172,8 @@ class Template:
         kind = str(parameter.get("Type", "String"))
         if kind.startswith("AWS::SSM::Parameter::Value"):
             return Unknown(expression)  # the default names an SSM parameter; its value is unknown
+        if _has_function(parameter.get("Default")) or _has_function(parameter.get("AllowedValues")):
+            return Unknown(expression)  # CloudFormation allows no functions there (nor a Ref to itself)
         if "Default" in parameter:
             return _parameter_value(parameter["Default"], kind)
         allowed = parameter.get("AllowedValues")
@@ -206,7 +240,10 @@ class Template:
     def split(self, argument: object) -> object:
         if not isinstance(argument, list) or len(argument) != 2:
             raise _Unresolved
-        return self._string(argument[1]).split(self._string(argument[0]))
+        delimiter = self._string(argument[0])
+        if not delimiter:
+            raise _Unresolved  # CloudFormation rejects an empty delimiter
+        return self._string(argument[1]).split(delimiter)
 
     def find_in_map(self, argument: object) -> object:
         if not isinstance(argument, list) or len(argument) not in (3, 4):
@@ -216,17 +253,24 @@ class Template:
         for key in keys:
             found = found.get(key) if isinstance(found, dict) else None
         if found is None and len(argument) == 4 and isinstance(argument[3], dict):
-            found = argument[3].get("DefaultValue")
-        if found is None:
-            raise _Unresolved
-        return self.evaluate(found)
+            default = argument[3].get("DefaultValue")
+            if default is None:
+                raise _Unresolved
+            return self.evaluate(default)
+        if found is None or _has_function(found):
+            raise _Unresolved  # CloudFormation allows no functions in Mappings
+        return found
 
     def base64(self, argument: object) -> object:
-        return base64.b64encode(self._string(argument).encode("utf-8")).decode("ascii")
+        try:
+            data = self._string(argument).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (`"\\ud800"`) is no text CloudFormation can encode
+            raise _Unresolved from None
+        return base64.b64encode(data).decode("ascii")
 
     def to_json_string(self, argument: object) -> object:
         result = self.evaluate(argument)
-        if contains_unknown(result):
+        if result is ABSENT or contains_unknown(result):
             raise _Unresolved
         return json.dumps(result, separators=(",", ":"))
 
@@ -330,6 +374,8 @@ class _Converter:
                 converted = tuple(self.convert(v, at, api, node, False) for v in value.alternatives)
                 return Unknown(value.expression, value.variable, converted)
             return unknown_at(value, node, api)
+        if _has_function(value):  # evaluation resolves every function: never convert one again
+            return unknown_at(Unknown(_expression(raw)), node, api)
         # A known value (a default, a mapping's entry, a joined string): all of it lies at the function.
         return self.convert(value, at, api, node, False)
 

@@ -16,14 +16,16 @@ from typing import Any, Protocol
 from taskdeflint.model import TaskDef
 from taskdeflint.placeholders import Placeholder, present, unquoted
 from taskdeflint.placeholders import pattern as placeholder_pattern
-from taskdeflint.positions import PositionMap, TooDeep, find_depth_violation, scan, split
+from taskdeflint.positions import PositionMap, TooCostly, TooDeep, find_depth_violation, scan, shorten, split
 
 MAX_DEPTH = 64
 _TOO_DEEP_MESSAGE = (
     f"JSON is nested more than {MAX_DEPTH} levels deep; no task definition nests that deep, "
     "so the file is not read further"
 )
-MAX_BYTES = 32 * 1024 * 1024
+# Eight times CloudFormation's largest template (1 MB): at the peak memory a lint takes per byte of the
+# densest input (about 70 bytes; see benchmarks/large_files.py), a file at the limit needs about 600 MiB.
+MAX_BYTES = 8 * 1024 * 1024
 
 INVALID_JSON = "TDL001"
 INVALID_YAML = "TDL008"
@@ -108,6 +110,8 @@ class Loaded:
     document: Any = None
     targets: list[Target] = field(default_factory=list)
     raws: list[Raw] = field(default_factory=list)
+    # The file could not be read or parsed: its findings say why, and no rule selection hides them.
+    unreadable: bool = False
 
 
 def decode(data: bytes, loaded: Loaded) -> str | None:
@@ -179,19 +183,23 @@ def _syntax_message(text: str, error: json.JSONDecodeError) -> str:
     return f"Invalid JSON: {_JSON_MESSAGES.get(error.msg, error.msg)}"
 
 
+# Integers of more digits than this read as floats (infinity). Python refuses to convert more than 4,300
+# digits either way; the margin keeps what the rules compute from the values (a sum of the containers'
+# cpu, a product) printable too: a file of at most 10**8 numbers cannot sum past 4,008 digits.
+MAX_INT_DIGITS = 4000
+_LONG_INT = re.compile(rf"(?<!\d)\d{{{MAX_INT_DIGITS + 1}}}")  # tried at the start of each run only
+
+
 def _loads(text: str) -> Any:
-    """`json.loads`, but an integer too long for Python's int conversion limit reads as a float (like
-    `1e400`, it becomes infinity and the schema reports it), instead of raising a bare ValueError."""
-    try:
+    """`json.loads`, but an integer of more than MAX_INT_DIGITS digits reads as a float (like `1e400`, it
+    becomes infinity and the schema reports it), instead of raising a bare ValueError."""
+    if _LONG_INT.search(text) is None:
         return json.loads(text)
-    except json.JSONDecodeError:
-        raise
-    except ValueError:
-        return json.loads(text, parse_int=_parse_long_int)
+    return json.loads(text, parse_int=_parse_long_int)
 
 
 def _parse_long_int(digits: str) -> int | float:
-    return int(digits) if len(digits) <= 4300 else float(digits)
+    return int(digits) if len(digits.lstrip("-")) <= MAX_INT_DIGITS else float(digits)
 
 
 def parse(
@@ -247,12 +255,23 @@ def parse(
             )
         )
         return False
+    except TooCostly as error:
+        loaded.raws.append(
+            Raw(
+                TOO_LARGE,
+                f"Member names so long and nested so deep that their JSON Pointers would take more than "
+                f"{-(-error.limit // 1048576)} MiB; no task definition has such names, so the file is not "
+                "read further",
+                offset=error.offset,
+            )
+        )
+        return False
     for duplicate in positions.duplicates:
         line, column = positions.line_col(duplicate.first_offset)
         loaded.raws.append(
             Raw(
                 DUPLICATE_KEY,
-                f'Duplicate key "{duplicate.key}" (first given at line {line}, column {column}); '
+                f'Duplicate key "{shorten(duplicate.key)}" (first given at line {line}, column {column}); '
                 "JSON parsers keep only the last value",
                 pointer=duplicate.pointer,
                 offset=duplicate.offset,
@@ -378,7 +397,7 @@ def load(
     expressions) beside the built-in ones; None turns recognition off.
     """
     expression = None if placeholders is None else placeholder_pattern(placeholders)
-    loaded = Loaded()
+    loaded = Loaded(unreadable=True)  # until it is parsed
     if len(data) > max_bytes:
         loaded.raws.append(
             Raw(
@@ -400,6 +419,7 @@ def load(
             return loaded
     elif not parse(text, loaded, expression, placeholders or ()):
         return loaded
+    loaded.unreadable = False
     embedded = _embedded(loaded)
     if isinstance(embedded, str):
         if not explicit:

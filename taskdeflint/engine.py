@@ -18,7 +18,7 @@ from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.masking import hidden_values, mask
 from taskdeflint.positions import join
-from taskdeflint.unknown import certain, is_unknown
+from taskdeflint.unknown import TOO_MANY_WORLDS, PartialTaskDef, certain, is_unknown, too_many_worlds
 from taskdeflint.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
 
 if TYPE_CHECKING:
@@ -138,6 +138,14 @@ class Linter:
             if self._schema_selected:
                 for raw in schema.validate(target, loaded.document):
                     yield target.annotate(raw)
+            if (
+                self._checks
+                and isinstance(target.taskdef, PartialTaskDef)
+                and target.taskdef.too_many_worlds()
+            ):
+                yield target.annotate(
+                    doc.Raw(TOO_MANY_WORLDS, too_many_worlds(target.taskdef), target.to_document(""))
+                )
             for rule, check in self._checks:
                 # With unknown values (templates, plans), only what holds whatever they turn out to be.
                 try:
@@ -199,7 +207,9 @@ class Linter:
         seen: set[tuple[str, str, int | None, str]] = set()
         hidden: list[str] | None = None  # what messages may not echo whole, found at the first finding
         for raw in self.raw_findings(loaded, result.errors if rule_failures else None):
-            if not self.policy.selected(raw.rule) or matches(raw.rule, ignored):
+            # That the file could not be read or parsed is said whatever rules are selected: otherwise
+            # `--select TDL2` would pass a file with a trailing comma (only per-file-ignores hide it).
+            if not (self.policy.selected(raw.rule) or loaded.unreadable) or matches(raw.rule, ignored):
                 continue
             key = (raw.rule, raw.pointer, raw.offset, raw.message)
             if key in seen:

@@ -126,13 +126,30 @@ def expand(
             errors.append(ReadError(argument, "no such file or folder"))
             continue
         for source in found:
-            if source.display in seen:
-                first = seen[source.display]
-                sources[first] = replace(sources[first], origins=(*sources[first].origins, argument))
-            else:
-                seen[source.display] = len(sources)
+            # The same file named twice (`a.json ./a.json`, `a.json dir/../a.json`, a folder and a file
+            # in it) is linted once, for every argument that named it; named explicitly after a folder that
+            # holds it, it is reported on whatever it holds.
+            key = os.path.realpath(source.path) if source.path is not None else source.display
+            index = seen.get(key)
+            if index is None:
+                seen[key] = len(sources)
                 sources.append(source)
+                continue
+            first = sources[index]
+            kept = source if source.explicit and not first.explicit else first
+            sources[index] = replace(kept, origins=(*first.origins, argument))
     return sources, errors
+
+
+def any_match(root: Path, pattern: str) -> bool:
+    """Whether a config glob (relative to the config's folder `root`) matches any file below it."""
+    for top, dirs, names in os.walk(root, followlinks=False):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        folder = display_path(Path(top), root)
+        for name in names:
+            if glob_match(name if folder == "." else f"{folder}/{name}", pattern):
+                return True
+    return False
 
 
 def from_globs(

@@ -154,8 +154,13 @@ def _unused_suppressions(
     for s in config.suppressions:
         if s.index in used or not policy.selected(s.rule):
             continue
+        message = "matched no finding; remove it"
         if not any(s.files is None or glob_match(r.match_path, s.files) for r in results):
-            continue
+            # Its files were not linted in this run (pre-commit names only the changed files): it can be
+            # judged only when its glob matches no file at all (a typo, or a file since removed).
+            if s.files is None or files.any_match(config.root, s.files):
+                continue
+            message = f'has files = "{s.files}", which matches no file; fix or remove it'
         target = f' for pointer "{s.pointer}"' if s.pointer else ""
         target += f' for container "{s.container}"' if s.container else ""
         found.append(
@@ -169,7 +174,7 @@ def _unused_suppressions(
                 name=rule.name if rule else "unused-suppression",
                 severity=policy.severity.get(UNUSED_SUPPRESSION)
                 or (rule.severity if rule else Severity.WARNING),
-                message=f"Suppression of {s.rule}{target} matched no finding; remove it",
+                message=f"Suppression of {s.rule}{target} {message}",
                 pointer=f"/suppress/{s.index}",
             )
         )
@@ -249,7 +254,32 @@ def _lint_all(sources: list[files.Source], jobs: int | None) -> Iterator[FileRes
     ):
         yield from map(_lint_source, sources)
         return
-    yield from workers.Pool(_lint_source, sources, jobs, _not_linted)
+    # A large file is linted here, one at a time, while the workers lint the others: `--jobs 8` on a
+    # folder of large files would otherwise need eight times the memory of the largest.
+    heavy = [_is_heavy(source) for source in sources]
+    light = [source for source, is_heavy in zip(sources, heavy, strict=True) if not is_heavy]
+    if len(light) < 2:
+        yield from map(_lint_source, sources)
+        return
+    results = iter(workers.Pool(_lint_source, light, min(jobs, len(light)), _not_linted))
+    try:
+        for source, is_heavy in zip(sources, heavy, strict=True):
+            yield _lint_source(source) if is_heavy else next(results)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+
+
+# Files larger than this are linted one at a time (see `_lint_all`).
+HEAVY_BYTES = 1024 * 1024
+
+
+def _is_heavy(source: files.Source) -> bool:
+    try:
+        return source.path is not None and source.path.stat().st_size > HEAVY_BYTES
+    except OSError:
+        return False
 
 
 def _dockerfile_facts(

@@ -30,6 +30,12 @@ def escape(token: str) -> str:
     return token
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """A value or key as a message quotes it: whole when short, else its start, so that a message stays
+    a line whatever the file holds."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
 def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
@@ -63,6 +69,25 @@ class Duplicate:
     key: str
     offset: int
     first_offset: int
+
+
+# Each value's pointer is its parent's plus its key, so the pointers of a file can take far more memory
+# than its text: a 100 KB key above 20,000 members makes 2 GB of them. Readers count the bytes of the
+# pointers (and, for YAML, of what aliases expand to) against this many per character of the text, or
+# this floor, and stop reading a file that needs more.
+BYTES_PER_CHARACTER = 32
+MIN_BYTES_LIMIT = 16 * 1024 * 1024
+
+
+def byte_limit(text: str) -> int:
+    return max(MIN_BYTES_LIMIT, BYTES_PER_CHARACTER * len(text))
+
+
+class TooCostly(Exception):
+    def __init__(self, offset: int, limit: int) -> None:
+        super().__init__(f"pointers longer than {limit} bytes in all")
+        self.offset = offset
+        self.limit = limit
 
 
 class TooDeep(Exception):
@@ -127,10 +152,12 @@ class _Frame:
 def scan(text: str, max_depth: int) -> PositionMap:
     """Map every value of a JSON text that `json.loads` accepted.
 
-    Raises `TooDeep` at the first container nested deeper than `max_depth`.
+    Raises `TooDeep` at the first container nested deeper than `max_depth`, and `TooCostly` at the
+    first value whose pointer takes the pointers past `byte_limit(text)` bytes.
     """
     result = PositionMap(text)
     spans = result.spans
+    budget = byte_limit(text)
     stack: list[_Frame] = []
     key: str | None = None
     key_offset: int | None = None
@@ -168,6 +195,9 @@ def scan(text: str, max_depth: int) -> PositionMap:
             pointer = f"{frame.pointer}/{frame.index}"
             frame.index += 1
         key = None
+        budget -= len(pointer)
+        if budget < 0:
+            raise TooCostly(start, byte_limit(text))
         if punct is not None:  # "{" or "["
             if len(stack) >= max_depth:
                 raise TooDeep(start, max_depth)

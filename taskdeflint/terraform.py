@@ -307,7 +307,10 @@ def find_targets(loaded: Loaded) -> list[Target] | str | None:
         attributes = resource.get("values")
         if not isinstance(attributes, dict):
             continue
-        attributes = _with_unknowns(attributes, unknowns.get(address), address)
+        marks = unknowns.get(address)
+        if marks is True:  # the whole resource is known after apply: each of its attributes is
+            marks = dict.fromkeys(BLOCKS[ROOT], True)
+        attributes = _with_unknowns(attributes, marks, address)
         assert isinstance(attributes, dict)
         label = f"resource {address}"
         embedding = Embedding(label, join(at, "values"), tf_name)

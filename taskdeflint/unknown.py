@@ -16,7 +16,7 @@ others stay unknown) and a finding is kept when every run makes it at the same p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from taskdeflint.model import TaskDef
@@ -117,8 +117,23 @@ def _variables(value: object, found: dict[str, int]) -> None:
             _variables(item, found)
 
 
+def _size(value: object) -> int:
+    """The number of values in a document (objects, lists and scalars)."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
 def _substitute(value: Any, variable: str, index: int) -> Any:
-    """A copy of `value` with every Unknown of `variable` replaced by its alternative `index`.
+    """`value` with every Unknown of `variable` replaced by its alternative `index`: a new object or
+    list only where something inside it changed, the same one elsewhere (worlds share what they do not
+    change).
 
     An alternative that is ABSENT removes an object member; a list item keeps its Unknown, so that the
     pointers of the items after it stay the same in every world.
@@ -129,18 +144,39 @@ def _substitute(value: Any, variable: str, index: int) -> Any:
         return value
     if isinstance(value, dict):
         out: dict[str, Any] = {}
+        changed = False
         for key, item in value.items():
             new = _substitute(item, variable, index)
+            changed = changed or new is not item
             if new is not ABSENT:
                 out[key] = new
-        return out
+        return out if changed else value
     if isinstance(value, list):
         items = []
+        changed = False
         for item in value:
             new = _substitute(item, variable, index)
+            changed = changed or (new is not item and new is not ABSENT)
             items.append(item if new is ABSENT else new)
-        return items
+        return items if changed else value
     return value
+
+
+# The most worlds times values of the task definition that `certain` reads: each world is one run of
+# each rule that finds something. Past it (thousands of `Fn::If`, of unresolved functions, each an
+# unknown with alternatives), the rules are not run on the task definition at all (see TDL031), so
+# that what they report stays what holds in every world.
+WORLD_BUDGET = 500_000
+TOO_MANY_WORLDS = "TDL031"
+
+
+def too_many_worlds(taskdef: PartialTaskDef) -> str:
+    """The message of TDL031 for a task definition whose worlds are too many to read."""
+    return (
+        f"Task definition has {len(taskdef.choices()):,} cases between its values known only when "
+        f"deployed (conditions, parameters, unresolved functions), too many to check each at its size "
+        f"({_size(taskdef.data):,} values); its rules were not run, only the schema"
+    )
 
 
 class PartialTaskDef(TaskDef):
@@ -151,7 +187,7 @@ class PartialTaskDef(TaskDef):
     pointers stay the ECS API's.
     """
 
-    __slots__ = ("_describe", "_worlds")
+    __slots__ = ("_choices", "_describe", "_too_many", "_unreadable", "_worlds")
 
     def __init__(
         self, data: dict[str, Any], kind: str, describe: Callable[[str], list[str]] | None = None
@@ -159,6 +195,9 @@ class PartialTaskDef(TaskDef):
         super().__init__(data, kind)
         self._describe = describe
         self._worlds: list[TaskDef] | None = None
+        self._choices: list[tuple[str, int]] | None = None
+        self._too_many: bool | None = None
+        self._unreadable: bool | None = None
 
     def where(self, pointer: str) -> str:
         if self._describe is None:
@@ -170,24 +209,43 @@ class PartialTaskDef(TaskDef):
             return f"{container.label} {rest}" if rest else container.label
         return dotted(names) or "Task definition"
 
-    def worlds(self) -> list[TaskDef]:
-        """The task definition once per alternative of each unknown that has alternatives (the others
-        left unknown); just itself when no unknown has any; none when a structure is unknown."""
-        if self._worlds is None and has_structure(self.data):
-            self._worlds = []
-        if self._worlds is None:
+    def choices(self) -> list[tuple[str, int]]:
+        """Each world as (variable, alternative): one per alternative of each unknown that has some (the
+        others left unknown)."""
+        if self._choices is None:
             variables: dict[str, int] = {}
             _variables(self.data, variables)
-            worlds: list[TaskDef] = []
-            for variable, count in sorted(variables.items()):
-                for index in range(count):
-                    data = _substitute(self.data, variable, index)
-                    world = PartialTaskDef(data, self.kind, self._describe)
-                    if hasattr(self, "dockerfiles"):
-                        world.dockerfiles = self.dockerfiles
-                    worlds.append(world)
-            self._worlds = worlds or [self]
-        return self._worlds
+            self._choices = [(v, i) for v, count in sorted(variables.items()) for i in range(count)]
+        return self._choices
+
+    def too_many_worlds(self) -> bool:
+        """Whether reading every world would cost more than WORLD_BUDGET (see TDL031)."""
+        if self._too_many is None:
+            count = len(self.choices())
+            self._too_many = count > 1 and count * _size(self.data) > WORLD_BUDGET
+        return self._too_many
+
+    def worlds(self) -> Iterator[TaskDef]:
+        """The task definition once per world, each made when first asked for (a rule that finds nothing
+        in the first is not run in the others); just itself when no unknown has alternatives; none when
+        a structure is unknown or there are too many worlds to read."""
+        if self._unreadable is None:
+            self._unreadable = has_structure(self.data) or self.too_many_worlds()
+        if self._unreadable:
+            return
+        choices = self.choices()
+        if not choices:
+            yield self
+            return
+        if self._worlds is None:
+            self._worlds = []
+        for position, (variable, index) in enumerate(choices):
+            if position == len(self._worlds):
+                world = PartialTaskDef(_substitute(self.data, variable, index), self.kind, self._describe)
+                if hasattr(self, "dockerfiles"):
+                    world.dockerfiles = self.dockerfiles
+                self._worlds.append(world)
+            yield self._worlds[position]
 
 
 def dotted(names: list[str]) -> str:
@@ -214,13 +272,14 @@ def certain(run: Callable[[TaskDef], Found], taskdef: TaskDef) -> Found:
     if not isinstance(taskdef, PartialTaskDef):
         return run(taskdef)
     worlds = taskdef.worlds()
-    if not worlds:
+    first_world = next(worlds, None)
+    if first_world is None:
         return []
-    first = list(run(worlds[0]))
-    if not first or len(worlds) == 1:
+    first = list(run(first_world))
+    if not first:
         return first
     kept = {pointer for pointer, _ in first}
-    for world in worlds[1:]:
+    for world in worlds:
         kept &= {pointer for pointer, _ in run(world)}
         if not kept:
             return []

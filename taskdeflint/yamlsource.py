@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, TOO_DEEP, Loaded, Raw
-from taskdeflint.positions import PositionMap, Span, find_depth_violation, join
+from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, Loaded, Raw
+from taskdeflint.positions import PositionMap, Span, byte_limit, join, shorten
 
 if TYPE_CHECKING:
     import yaml
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # Without aliases a YAML text of n characters holds fewer than n values; aliases that expand past that
 # (and past this floor) are an alias bomb.
 MIN_VALUES_LIMIT = 100_000
+# What reading a value costs in memory beyond its node, its text (a scalar) and its pointer, is counted
+# against `positions.byte_limit`: without aliases that is a small multiple of the text, but aliases (a
+# 1 MB scalar named a thousand times, a 10 KB key used at every level) can make it any multiple.
 
 _FUNCTIONS = (
     "And",
@@ -56,11 +59,22 @@ _FUNCTIONS = (
 SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"} | {f"!{name}": f"Fn::{name}" for name in _FUNCTIONS}
 
 _STANDARD = "tag:yaml.org,2002:"
+_INT = _STANDARD + "int"
+# An integer beyond MAX_INT_DIGITS decimal digits reads as infinity (see `document.MAX_INT_DIGITS`).
+_MAX_INT_BITS = int(MAX_INT_DIGITS * math.log2(10))
 _CONSTRUCTED = frozenset(_STANDARD + t for t in ("null", "bool", "int", "float"))
 _TOO_DEEP = (
     f"YAML is nested more than {MAX_DEPTH} levels deep; no template nests that deep, so the file is not "
     "read further"
 )
+
+
+class TooDeepYaml(Exception):
+    """YAML nested deeper than MAX_DEPTH, found at `offset` while scanning."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"nesting deeper than {MAX_DEPTH} levels")
+        self.offset = offset
 
 
 class _Stop(Exception):
@@ -82,7 +96,21 @@ def template_loader() -> type[yaml.SafeLoader]:
     import yaml
 
     class TemplateLoader(yaml.SafeLoader):
-        pass
+        # PyYAML's scanner checks every open flow collection at every token (quadratic in the nesting:
+        # 3,000 `[` took seconds), and its composer recurses: reading stops past MAX_DEPTH levels.
+        def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+            self._check_depth()
+            super().fetch_flow_collection_start(TokenClass)
+
+        def add_indent(self, column: int) -> bool:
+            if self.indent < column:
+                self._check_depth()
+            return bool(super().add_indent(column))
+
+        def _check_depth(self) -> None:
+            # One level of slack: the values' own depth check (`_Builder`) is the exact one.
+            if self.flow_level + len(self.indents) > MAX_DEPTH:
+                raise TooDeepYaml(self.get_mark().index)
 
     def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
         value: Any
@@ -114,6 +142,8 @@ class _Builder:
         self.spans = self.positions.spans
         self.count = 0
         self.limit = max(MIN_VALUES_LIMIT, len(text))
+        self.bytes = 0
+        self.byte_limit = byte_limit(text)
         self.active: set[int] = set()
 
     def value(self, node: yaml.Node, pointer: str, key: int | None, depth: int) -> Any:
@@ -121,12 +151,23 @@ class _Builder:
 
         start = node.start_mark.index
         self.count += 1
+        self.bytes += len(pointer) + (len(node.value) if isinstance(node, yaml.ScalarNode) else 0)
         if self.count > self.limit:
             raise _Stop(
                 Raw(
                     INVALID_YAML,
                     f"YAML aliases expand to more than {self.limit:,} values (an alias bomb?); the file is "
                     "not read further",
+                    offset=start,
+                )
+            )
+        if self.bytes > self.byte_limit:
+            raise _Stop(
+                Raw(
+                    INVALID_YAML,
+                    f"YAML values and member names add up to more than {self.byte_limit // 1048576:,} MiB "
+                    "once aliases are expanded (a long key above many values, or a long value or key "
+                    "named by many aliases?); the file is not read further",
                     offset=start,
                 )
             )
@@ -159,12 +200,29 @@ class _Builder:
         return self.collection(node, pointer, depth)
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag in _CONSTRUCTED:
-            try:
-                return self.loader.yaml_constructors[node.tag](self.loader, node)
-            except ValueError:  # int() refuses thousands of digits: infinity, as the JSON reader reads them
-                return -math.inf if node.value.lstrip().startswith("-") else math.inf
-        return node.value  # strings; timestamps stay strings, as CloudFormation reads them
+        if node.tag not in _CONSTRUCTED:
+            return node.value  # strings; timestamps stay strings, as CloudFormation reads them
+        text = node.value
+        negative = text.lstrip().startswith("-")
+        if node.tag == _INT and len(text) > MAX_INT_DIGITS:
+            # Thousands of digits (decimal, hex, sexagesimal): infinity, as the JSON reader reads them,
+            # before the conversion, which may refuse them or take long.
+            return -math.inf if negative else math.inf
+        try:
+            value = self.loader.yaml_constructors[node.tag](self.loader, node)
+        except (ValueError, KeyError, TypeError):  # `!!bool maybe`, `!!int x`, `!!float y`
+            kind = node.tag.rsplit(":", 1)[-1]
+            self.raws.append(
+                Raw(
+                    INVALID_YAML,
+                    f'Invalid YAML: !!{kind} "{shorten(text)}" is not a valid {kind}',  # never implicit
+                    offset=node.start_mark.index,
+                )
+            )
+            return text
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_INT_BITS:
+            return -math.inf if negative else math.inf
+        return value
 
     def collection(self, node: yaml.Node, pointer: str, depth: int) -> Any:
         import yaml
@@ -189,14 +247,22 @@ class _Builder:
         finally:
             self.active.discard(id(node))
 
-    def merged(self, merges: list[yaml.Node]) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
-        """The members that merge keys bring in, nearest first (a merged mapping's own merges last)."""
+    def merged(
+        self, merges: list[yaml.Node], visited: set[int] | None = None
+    ) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+        """The members that merge keys bring in, nearest first (a merged mapping's own merges last).
+
+        Each mapping is merged once (`visited`): the members of a mapping merged again are already there,
+        and nested merges of the same mappings would otherwise multiply at each level."""
         import yaml
 
+        visited = set() if visited is None else visited
         pairs: list[tuple[yaml.ScalarNode, yaml.Node]] = []
         for merge in merges:
             sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
             for source in sources:
+                if id(source) in visited:
+                    continue
                 if not isinstance(source, yaml.MappingNode):
                     self.raws.append(
                         Raw(
@@ -215,6 +281,7 @@ class _Builder:
                         )
                     )
                 self.active.add(id(source))
+                visited.add(id(source))
                 try:
                     inner: list[yaml.Node] = []
                     for key_node, value_node in source.value:
@@ -222,7 +289,7 @@ class _Builder:
                             inner.append(value_node)
                         elif isinstance(key_node, yaml.ScalarNode):
                             pairs.append((key_node, value_node))
-                    pairs += self.merged(inner)
+                    pairs += self.merged(inner, visited)
                 finally:
                     self.active.discard(id(source))
         return pairs
@@ -253,8 +320,8 @@ class _Builder:
                 self.raws.append(
                     Raw(
                         DUPLICATE_KEY,
-                        f'Duplicate key "{key}" (first given at line {line}, column {column}); YAML keys '
-                        "must be unique, and parsers that accept the file keep only the last value",
+                        f'Duplicate key "{shorten(key)}" (first given at line {line}, column {column}); '
+                        "YAML keys must be unique, and parsers that accept the file keep only the last value",
                         pointer=join(pointer, key),
                         offset=offset,
                     )
@@ -289,23 +356,74 @@ def _message(error: Exception) -> tuple[str, int]:
     return f"Invalid YAML: {error}", 0
 
 
+def _too_deep_at(text: str) -> int:
+    """Where the YAML text first nests deeper than MAX_DEPTH, by its tokens (the composer, which gave
+    up, recurses; the scanner does not). JSON's string syntax would misread YAML's quotes, and a regular
+    expression that tried a string at every quote of a plain scalar took minutes."""
+    import yaml
+
+    opening = (
+        yaml.BlockMappingStartToken,
+        yaml.BlockSequenceStartToken,
+        yaml.FlowMappingStartToken,
+        yaml.FlowSequenceStartToken,
+    )
+    closing = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, opening):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(token.start_mark.index)
+            elif isinstance(token, closing):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return 0
+
+
+def _fast_compose(text: str) -> tuple[yaml.Node | None, yaml.SafeLoader | None]:
+    """The node graph of a YAML text and its loader, composed by libyaml (ten times as fast as PyYAML's
+    own parser: a large template is read in seconds, not minutes); `(None, None)` when PyYAML was built
+    without libyaml or the text is not valid YAML, which the pure-Python parser then reports in its own
+    words. Both mark positions in characters."""
+    import yaml
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None, None
+    loader = yaml.CSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except (yaml.YAMLError, RecursionError):
+        loader.dispose()
+        return None, None
+    if node is None:
+        return None, None
+    return node, loader  # type: ignore[return-value]
+
+
 def parse(text: str, loaded: Loaded) -> bool:
     """Parse YAML and map its positions into `loaded`; False when the document cannot be used."""
     import yaml
 
     loaded.text = text
+    node, loader = _fast_compose(text)
     try:
-        loader = template_loader()(text)
+        if loader is None:
+            loader = template_loader()(text)
     except yaml.YAMLError as error:  # a character YAML does not allow
         message, offset = _message(error)
         loaded.raws.append(Raw(INVALID_YAML, message, offset=offset))
         return False
     try:
         try:
-            node = loader.get_single_node()
+            node = node or loader.get_single_node()
+        except TooDeepYaml as error:
+            loaded.raws.append(Raw(TOO_DEEP, _TOO_DEEP, offset=error.offset))
+            return False
         except RecursionError:
-            violation = find_depth_violation(text, MAX_DEPTH)
-            loaded.raws.append(Raw(TOO_DEEP, _TOO_DEEP, offset=violation[0] if violation else 0))
+            loaded.raws.append(Raw(TOO_DEEP, _TOO_DEEP, offset=_too_deep_at(text)))
             return False
         except yaml.YAMLError as error:
             message, offset = _message(error)

@@ -384,9 +384,23 @@ reason = "the deploy script strips it"
             repo / ".taskdeflint.toml",
             '[[suppress]]\nfiles = "other/*.json"\nrule = "TDL003"\ncontainer = "web"\nreason = "r"\n',
         )
+        write(repo / "other" / "api.json", '{"family": "api", "containerDefinitions": []}')
         result = run(repo, "deploy/web.json")
         # And it is not reported as unused: its files were not linted.
         assert found(result) == [WEB, LOG, DUP]
+
+    def test_a_suppression_whose_files_match_no_file_is_unused(self, repo: Path) -> None:
+        write(
+            repo / ".taskdeflint.toml",
+            '[[suppress]]\nfiles = "deploy/wbe.json"\nrule = "TDL003"\ncontainer = "web"\nreason = "r"\n',
+        )
+        result = run(repo, "deploy/web.json")
+        assert found(result) == [("TDL901", 1, 1, "/suppress/0"), WEB, LOG, DUP]
+        unused = next(f for f in result.findings if f["rule"] == "TDL901")
+        assert unused["message"] == (
+            'Suppression of TDL003 for container "web" has files = "deploy/wbe.json", which matches no '
+            "file; fix or remove it"
+        )
 
     def test_a_suppression_applies_from_a_subfolder(self, repo: Path) -> None:
         write(

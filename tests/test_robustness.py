@@ -215,7 +215,7 @@ def test_a_50_mb_file_is_refused_with_a_clear_message_and_not_read(tmp_path: Pat
             "TDL007",
             1,
             1,
-            "File is larger than 32 MiB, the most taskdeflint reads, so it was not linted (see max-file-size)",
+            "File is larger than 8 MiB, the most taskdeflint reads, so it was not linted (see max-file-size)",
         )
     ]
 
@@ -230,7 +230,7 @@ def test_a_50_mb_stdin_is_refused_without_reading_it_all(tmp_path: Path) -> None
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.decode().startswith("<stdin>:1:1: warning TDL007 File is larger than 32 MiB")
+    assert completed.stdout.decode().startswith("<stdin>:1:1: warning TDL007 File is larger than 8 MiB")
     assert completed.stderr == b""
 
 
@@ -302,7 +302,7 @@ def _seconds(data: bytes) -> float:
 
 
 def test_linting_time_grows_linearly_with_the_size_of_the_file() -> None:
-    """The limit is 32 MiB, 500 times what ECS registers: every way of making a file large must cost time
+    """The limit is 8 MiB, 128 times what ECS registers: every way of making a file large must cost time
     in proportion, or a large file in a repository stalls CI for hours. Eight times the size may take at most
     twenty times as long (quadratic work takes sixty-four times as long)."""
     small, large = dict(_large(10_000)), dict(_large(80_000))

@@ -24,7 +24,7 @@ class Capped:
 
 
 def capped_lint(cwd: Path, *arguments: str, address_space: int = ADDRESS_SPACE) -> Capped:
-    """`taskdeflint lint --format json ARGUMENTS` in `cwd`, in a child limited to `address_space` bytes of
+    """`taskdeflint lint --format json --show info ARGUMENTS` in `cwd` (every finding), in a child limited to `address_space` bytes of
     memory and SECONDS of CPU time (and of wall-clock time)."""
 
     def limit() -> None:
@@ -32,7 +32,7 @@ def capped_lint(cwd: Path, *arguments: str, address_space: int = ADDRESS_SPACE) 
         resource.setrlimit(resource.RLIMIT_CPU, (SECONDS, SECONDS))
 
     process = subprocess.run(
-        [sys.executable, "-m", "taskdeflint", "lint", "--format", "json", *arguments],
+        [sys.executable, "-m", "taskdeflint", "lint", "--format", "json", "--show", "info", *arguments],
         cwd=cwd,
         capture_output=True,
         text=True,

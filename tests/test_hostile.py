@@ -410,14 +410,14 @@ def _gone(pids: set[int]) -> bool:
 def test_a_signal_stops_a_parallel_run_promptly_and_leaves_no_worker(
     tmp_path: Path, sent: signal.Signals, code: int, said: str
 ) -> None:
-    _slow_project(tmp_path, 100, 0.2)  # 10 s of work on two workers
+    _slow_project(tmp_path, 80, 0.5)  # 20 s of work on two workers
     process = start(tmp_path, "--jobs", "2", ".")
     workers = _workers(process, 2)
     time.sleep(0.3)
     signalled = time.monotonic()
     process.send_signal(sent)
     stdout, stderr = process.communicate(timeout=TIMEOUT)
-    assert time.monotonic() - signalled < 2  # not after the queued files
+    assert time.monotonic() - signalled < 10  # not after the queued files, however busy the machine
     assert (process.returncode, stdout, stderr) == (code, "", f"taskdeflint: {said}\n")
     assert _gone(workers)
 

@@ -243,15 +243,15 @@ def _not_linted(source: files.Source, why: str) -> files.ReadError:
 def _lint_all(sources: list[files.Source], jobs: int | None) -> Iterator[FileResult | files.ReadError | None]:
     """Results in the order of `sources`, from `jobs` processes (default: one per core) for many files;
     never more processes than files. A file whose worker process dies is reported as not linted."""
+    if len(sources) < PARALLEL_MIN_FILES or any(source.path is None for source in sources):
+        # Few files, or stdin (which only this process can read): no workers, and no import of
+        # multiprocessing, which would cost a one-file lint a tenth of its time.
+        yield from map(_lint_source, sources)
+        return
     from taskdeflint import workers
 
     jobs = min(jobs or workers.cpu_count(), len(sources))
-    if (
-        jobs < 2
-        or len(sources) < PARALLEL_MIN_FILES
-        or any(source.path is None for source in sources)  # stdin, which only this process can read
-        or not workers.available()
-    ):
+    if jobs < 2 or not workers.available():
         yield from map(_lint_source, sources)
         return
     # A large file is linted here, one at a time, while the workers lint the others: `--jobs 8` on a

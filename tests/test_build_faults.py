@@ -541,7 +541,7 @@ def test_a_rule_that_raises_on_a_rendered_file_fails_that_service_only(
     project: Project, docker_env: DockerEnv
 ) -> None:
     """A bug in a rule (here a user's own) while the rendered task definitions are linted: that service is
-    reported failed with one message naming the file, the others are rendered and linted, the metadata is
+    reported failed with one message naming the file and the rule, the others are rendered and linted, the metadata is
     complete, and nothing crashes."""
     from test_robustness import EXPLODING_CHECK, EXPLODING_RULE
 
@@ -560,8 +560,9 @@ def test_a_rule_that_raises_on_a_rendered_file_fails_that_service_only(
     result = project.build(**OPTIONS)
     assert result.code == 1
     assert errors_of(result.stderr) == [
-        f"taskdeflint: error: boom: {project.root / 'rendered' / 'boom.json'}: internal error while linting "
-        "(KeyError at checks.py:4); the file was not linted: please report this bug"
+        f"taskdeflint: error: boom: {project.root / 'rendered' / 'boom.json'}: rule ORG001 "
+        f"({project.root / 'policies' / 'checks.py'}:explode) raised KeyError at checks.py:4; its findings "
+        "are missing"
     ]
     assert "s3cr3t" not in result.output and "Traceback" not in result.output
     meta = project.metadata()["services"]

@@ -783,16 +783,20 @@ class _Run:
                 continue
             outcome.rendered = target
             try:
-                outcome.lint_errors = self._lint(service, target, text)
+                outcome.lint_errors, failures = self._lint(service, target, text)
             except Exception as error:  # a bug in a rule: this service's failure, not a crash of the run
                 from taskdeflint.lint import internal_error
 
-                outcome.error = f"{target}: {internal_error(error)}"
+                failures = [internal_error(error)]
+            if failures:
+                outcome.error = f"{target}: {'; '.join(failures)}"
                 outcome.render_failed = True
                 self.display.error(f"{service.name}: {outcome.error}")
 
-    def _lint(self, service: Service, target: Path, text: str) -> int:
-        """Lint the rendered file in-process, matching config globs and suppressions as for its source."""
+    def _lint(self, service: Service, target: Path, text: str) -> tuple[int, list[str]]:
+        """Lint the rendered file in-process, matching config globs and suppressions as for its source: the
+        number of errors found, and what a rule of the user's that failed on it (raised, exited, ran out of
+        time) left unchecked, as `lint` says it."""
         from taskdeflint.findings import Severity
 
         assert service.task_definition is not None
@@ -802,9 +806,11 @@ class _Run:
         except ValueError:
             match_path = service.task_definition.as_posix()
         assert self.linter is not None
-        result = self.linter.lint(shown, text.encode("utf-8"), explicit=True, match_path=match_path)
+        result = self.linter.lint(
+            shown, text.encode("utf-8"), explicit=True, match_path=match_path, rule_failures=True
+        )
         if result is None:
-            return 0
+            return 0, []
         errors = 0
         for finding in sorted(result.findings):
             print(
@@ -819,7 +825,7 @@ class _Run:
                 f"{service.name}: the rendered task definition {shown} has {errors} "
                 f"error{'' if errors == 1 else 's'} (the image was pushed; fix the task definition)"
             )
-        return errors
+        return errors, result.errors
 
     def _write_metadata(self, plans: list[Plan], outcomes: dict[str, Outcome]) -> None:
         assert self.settings.metadata_file is not None

@@ -16,8 +16,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, Loaded, Raw
 from taskdeflint.positions import PositionMap, Span, byte_limit, join, shorten
+from taskdeflint.readers.document import (
+    DUPLICATE_KEY,
+    INVALID_YAML,
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    TOO_DEEP,
+    Loaded,
+    Raw,
+)
 
 if TYPE_CHECKING:
     import yaml

@@ -3,7 +3,6 @@ findings, then apply the policy (selection, severity overrides, per-file ignores
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,35 +10,25 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint import document as doc
-from taskdeflint.catalogue import Catalogue, CheckFunction, Rule, describe
-from taskdeflint.config import Suppression
+from taskdeflint.config import Suppression, glob_match
+from taskdeflint.engine.catalogue import Catalogue, CheckFunction, Rule, describe
+from taskdeflint.engine.masking import hidden_values, mask
+from taskdeflint.engine.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
-from taskdeflint.masking import hidden_values, mask
 from taskdeflint.positions import join
-from taskdeflint.unknown import TOO_MANY_WORLDS, PartialTaskDef, certain, is_unknown, too_many_worlds
-from taskdeflint.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
+from taskdeflint.readers import document as doc
+from taskdeflint.readers.unknown import TOO_MANY_WORLDS, PartialTaskDef, certain, is_unknown, too_many_worlds
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from taskdeflint.dockerfile import DockerfileFacts
     from taskdeflint.model import TaskDef
+    from taskdeflint.readers.dockerfile import DockerfileFacts
 
 
 def matches(rule_id: str, prefixes: Iterable[str]) -> bool:
     return any(prefix == "ALL" or rule_id.startswith(prefix) for prefix in prefixes)
-
-
-def glob_match(path: str, pattern: str) -> bool:
-    """Shell-style match of a relative path; `**/` also matches no folder at all."""
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    if "**/" in pattern and fnmatch.fnmatchcase(path, pattern.replace("**/", "")):
-        return True
-    # A pattern without a slash matches the file name in any folder (like .gitignore).
-    return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +121,7 @@ class Linter:
         yield from loaded.raws
         if not loaded.targets:
             return
-        from taskdeflint import schema
+        from taskdeflint.engine import schema
 
         for target in loaded.targets:
             if self._schema_selected:
@@ -188,7 +177,7 @@ class Linter:
         if loaded is None:
             return None
         if built or (location is not None and any(t.kind is doc.Kind.CONTAINERS for t in loaded.targets)):
-            from taskdeflint.deploytime import as_deployed
+            from taskdeflint.readers.deploytime import as_deployed
 
             as_deployed(loaded, built, location)
         if dockerfiles:

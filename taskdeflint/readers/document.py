@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from taskdeflint.model import TaskDef
-from taskdeflint.placeholders import Placeholder, present, unquoted
-from taskdeflint.placeholders import pattern as placeholder_pattern
 from taskdeflint.positions import PositionMap, TooCostly, TooDeep, find_depth_violation, scan, shorten, split
+from taskdeflint.readers.placeholders import Placeholder, present, unquoted
+from taskdeflint.readers.placeholders import pattern as placeholder_pattern
 
 MAX_DEPTH = 64
 _TOO_DEEP_MESSAGE = (
@@ -371,11 +371,11 @@ def _embedded(loaded: Loaded) -> list[Target] | str | None:
     if not isinstance(document, dict):
         return None
     if "Resources" in document or "AWSTemplateFormatVersion" in document:
-        from taskdeflint import cloudformation
+        from taskdeflint.readers import cloudformation
 
         return cloudformation.find_targets(loaded)
     if "format_version" in document and ("planned_values" in document or "values" in document):
-        from taskdeflint import terraform
+        from taskdeflint.readers import terraform
 
         return terraform.find_targets(loaded)
     return None
@@ -413,7 +413,7 @@ def load(
         return loaded
     yaml = _is_yaml(name, text)
     if yaml:
-        from taskdeflint import yamlsource
+        from taskdeflint.readers import yamlsource
 
         if not yamlsource.parse(text, loaded):
             return loaded
@@ -430,12 +430,12 @@ def load(
         loaded.targets = embedded
         return loaded
     if yaml or "null" in text:
-        from taskdeflint.deploytime import drop_nulls
+        from taskdeflint.readers.deploytime import drop_nulls
 
         drop_nulls(loaded)
     targets = find_targets(loaded.document)
     if not explicit and isinstance(loaded.document, list) and isinstance(targets, list):
-        from taskdeflint.containerlist import looks_like_container_list
+        from taskdeflint.readers.containerlist import looks_like_container_list
 
         if not looks_like_container_list(loaded.document):
             return None  # objects with `name` and `image`, but not container definitions
@@ -447,7 +447,7 @@ def load(
         return loaded
     loaded.targets = targets
     if expression is not None and placeholders is not None and present(text, expression, placeholders):
-        from taskdeflint.deploytime import mark_placeholders
+        from taskdeflint.readers.deploytime import mark_placeholders
 
         mark_placeholders(loaded, expression)
     return loaded

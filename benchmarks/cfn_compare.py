@@ -41,8 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from taskdeflint.engine.catalogue import builtin_rules  # noqa: E402
 from taskdeflint.positions import join, split  # noqa: E402
+from taskdeflint.readers.base import READ_ONLY_MEMBERS  # noqa: E402
 from taskdeflint.readers.cloudformation import cfn_name, from_api  # noqa: E402
-from taskdeflint.readers.document import READ_ONLY_MEMBERS  # noqa: E402
 from taskdeflint.readers.embedded import ROOT as API_ROOT  # noqa: E402
 from taskdeflint.readers.embedded import child  # noqa: E402
 

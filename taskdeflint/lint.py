@@ -19,7 +19,7 @@ from taskdeflint.engine.linter import FileResult, Linter, Policy
 from taskdeflint.engine.userrules import DEFAULT_TIMEOUT, check_user_rules
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.readers import files
-from taskdeflint.readers.document import MAX_BYTES
+from taskdeflint.readers.base import MAX_BYTES
 
 if TYPE_CHECKING:
     from taskdeflint.readers.dockerfile import DockerfileFacts

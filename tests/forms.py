@@ -9,8 +9,8 @@ from typing import Any
 
 from taskdeflint.engine.catalogue import builtin_rules
 from taskdeflint.positions import join, split
+from taskdeflint.readers.base import READ_ONLY_MEMBERS
 from taskdeflint.readers.cloudformation import cfn_name, from_api
-from taskdeflint.readers.document import READ_ONLY_MEMBERS
 from taskdeflint.readers.embedded import ROOT, child
 from taskdeflint.readers.placeholders import pattern
 from taskdeflint.readers.terraform import BLOCKS

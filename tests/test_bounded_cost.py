@@ -19,6 +19,7 @@ from taskdeflint.engine.linter import Linter, Policy
 from taskdeflint.positions import byte_limit
 from taskdeflint.readers import cloudformation, files
 from taskdeflint.readers import document as doc
+from taskdeflint.readers.base import Loaded
 from tests.capped import capped_lint
 
 # Linted beside each hostile file: its one finding shows that the run went on to it.
@@ -315,7 +316,7 @@ def yaml_with_aliases(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _pointer_bytes(loaded: doc.Loaded) -> int:
+def _pointer_bytes(loaded: Loaded) -> int:
     return sum(len(pointer) for pointer in loaded.positions.spans) if loaded.positions else 0
 
 

@@ -15,7 +15,7 @@ from taskdeflint.data import task_definition_schema
 from taskdeflint.engine.catalogue import builtin_rules
 from taskdeflint.engine.schema import _validator
 from taskdeflint.fastschema import Schema, Unsupported, compile_schema
-from taskdeflint.readers.document import Kind
+from taskdeflint.readers.base import Kind
 from tests.conftest import ROOT
 
 GOLDEN = [

@@ -34,7 +34,7 @@ from taskdeflint.engine.catalogue import load_catalogue
 from taskdeflint.engine.linter import FileResult, Linter, Policy
 from taskdeflint.findings import Finding
 from taskdeflint.formats import FORMATS, Report, renderer
-from taskdeflint.readers.document import READ_ONLY_MEMBERS
+from taskdeflint.readers.base import READ_ONLY_MEMBERS
 from tests.conftest import lint
 from tests.test_hostile import user_rule
 

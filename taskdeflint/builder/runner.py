@@ -240,7 +240,7 @@ class _Run:
         from taskdeflint.engine.catalogue import CatalogueError, load_catalogue, python_rules_refused
         from taskdeflint.engine.linter import Linter, Policy
         from taskdeflint.engine.userrules import check_user_rules
-        from taskdeflint.readers.document import MAX_BYTES
+        from taskdeflint.readers.base import MAX_BYTES
 
         try:
             catalogue = load_catalogue(config.rules_dirs)

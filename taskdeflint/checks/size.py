@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from taskdeflint.model import TaskDef
-from taskdeflint.readers.document import READ_ONLY_MEMBERS
+from taskdeflint.readers.base import READ_ONLY_MEMBERS
 
 LIMIT = 65536
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from taskdeflint.data import task_definition_schema
 from taskdeflint.fastschema import Schema
 from taskdeflint.positions import join
-from taskdeflint.readers.document import ENUM_MISMATCH, SCHEMA_VIOLATION, Kind, Raw, Target
+from taskdeflint.readers.base import ENUM_MISMATCH, SCHEMA_VIOLATION, Kind, Raw, Target
 from taskdeflint.readers.unknown import is_unknown
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 
 from taskdeflint.positions import join
-from taskdeflint.readers.document import MAX_DEPTH, SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
+from taskdeflint.readers.base import MAX_DEPTH, SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
 from taskdeflint.readers.embedded import (
     ROOT,
     Embedding,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from taskdeflint.positions import join
-from taskdeflint.readers.document import Kind, Loaded, Raw, Target
+from taskdeflint.readers.base import Kind, Loaded, Raw, Target
 from taskdeflint.readers.placeholders import RENDERED_BY_BUILD, Found, Placeholder, mark, message
 
 PLACEHOLDERS = "TDL019"

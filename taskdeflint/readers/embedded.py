@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from taskdeflint.positions import join, split
-from taskdeflint.readers.document import Raw
+from taskdeflint.readers.base import Raw
 from taskdeflint.readers.unknown import Unknown
 
 ROOT = "RegisterTaskDefinitionRequest"

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from taskdeflint.positions import Span, join
+from taskdeflint.readers.base import SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
 from taskdeflint.readers.deploytime import renamed_pointers, terraform_members
-from taskdeflint.readers.document import SCHEMA_VIOLATION, Kind, Loaded, Raw, Target, parse
 from taskdeflint.readers.embedded import ROOT, Embedding, child, link_names, members, unknown_at
+from taskdeflint.readers.jsonsource import parse
 from taskdeflint.readers.unknown import PartialTaskDef, Unknown
 
 RESOURCE_TYPE = "aws_ecs_task_definition"

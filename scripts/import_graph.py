@@ -79,7 +79,7 @@ def _module_level(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]
 
 def _typing_only(tree: ast.Module) -> set[int]:
     """Ids of the import statements under `if TYPE_CHECKING:` anywhere in the module."""
-    ids = set()
+    ids: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and _is_type_checking(node):
             ids.update(

@@ -10,6 +10,7 @@ under `if TYPE_CHECKING:` do not, since they never run. `scripts/import_graph.py
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -95,6 +96,21 @@ def test_readers_know_nothing_of_rules_reports_or_runs() -> None:
     for module, found in GRAPH.items():
         if room(module) == "readers":
             assert not {room(t) for t in found.top | found.lazy} & above, module
+
+
+def test_the_architecture_doc_names_every_room_and_module() -> None:
+    """docs/architecture.md's table of rooms lists each package and flat module of `taskdeflint/`, and
+    only those."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = {
+        name
+        for row in re.findall(r"^\| [^|]+ \| ([^|]+) \|", text, re.MULTILINE)
+        for name in re.findall(r"`([\w/]+)`", row)
+    }
+    package = ROOT / "taskdeflint"
+    actual = {p.stem for p in package.glob("*.py") if p.name != "__init__.py"}
+    actual |= {f"{p.name}/" for p in package.iterdir() if (p / "__init__.py").is_file()}
+    assert named == actual
 
 
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:

@@ -21,7 +21,7 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         root = Path(self.root)
         sys.path.insert(0, str(root))
         try:
-            from taskdeflint.catalogue import INDEX_NAME, load_dir, to_index
+            from taskdeflint.engine.catalogue import INDEX_NAME, load_dir, to_index
         finally:
             sys.path.pop(0)
         index = Path(tempfile.mkdtemp()) / INDEX_NAME

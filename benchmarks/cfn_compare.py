@@ -11,7 +11,7 @@ on PATH, or given with --cfn-lint (for example a separate venv's: `python -m ven
 The templates, one AWS::ECS::TaskDefinition resource each, in JSON:
 
 - one per catalogue defect: every bad example of every rule (register-task-definition input, converted
-  to CloudFormation's names by `taskdeflint.cloudformation.from_api`), except the file-level rules
+  to CloudFormation's names by `taskdeflint.readers.cloudformation.from_api`), except the file-level rules
   (invalid JSON, duplicate keys, encodings, sizes), examples that need a config, and bare container lists;
 - the valid ones: the golden task definitions of tests/golden, converted the same way, and the valid
   templates of tests/cfn (parameters, conditions, intrinsic functions, the CDK's output).
@@ -39,12 +39,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from taskdeflint.catalogue import builtin_rules  # noqa: E402
-from taskdeflint.cloudformation import cfn_name, from_api  # noqa: E402
-from taskdeflint.document import READ_ONLY_MEMBERS  # noqa: E402
-from taskdeflint.embedded import ROOT as API_ROOT  # noqa: E402
-from taskdeflint.embedded import child  # noqa: E402
+from taskdeflint.engine.catalogue import builtin_rules  # noqa: E402
 from taskdeflint.positions import join, split  # noqa: E402
+from taskdeflint.readers.base import READ_ONLY_MEMBERS  # noqa: E402
+from taskdeflint.readers.cloudformation import cfn_name, from_api  # noqa: E402
+from taskdeflint.readers.embedded import ROOT as API_ROOT  # noqa: E402
+from taskdeflint.readers.embedded import child  # noqa: E402
 
 FILE_RULES = {"TDL001", "TDL002", "TDL004", "TDL005", "TDL006", "TDL007"}
 RESOURCE = "TaskDef"

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 # Peak resident memory per byte of input, above what a lint of a small task definition takes. With the
-# default size limit (8 MiB, `document.MAX_BYTES`) a file at the limit needs at most about 640 MiB.
+# default size limit (8 MiB, `readers.base.MAX_BYTES`) a file at the limit needs at most about 640 MiB.
 BUDGET = 80
 
 MIB = 1024 * 1024

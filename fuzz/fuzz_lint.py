@@ -37,21 +37,21 @@ with atheris.instrument_imports(include=["taskdeflint"]):
     import taskdeflint.checks.size
     import taskdeflint.checks.sizing
     import taskdeflint.checks.volumes
-    import taskdeflint.cloudformation
-    import taskdeflint.document
-    import taskdeflint.embedded
+    import taskdeflint.engine.schema
     import taskdeflint.formats.github_format
     import taskdeflint.formats.json_format
     import taskdeflint.formats.junit_format
     import taskdeflint.formats.sarif_format
     import taskdeflint.formats.text_format
     import taskdeflint.positions
-    import taskdeflint.schema
-    import taskdeflint.terraform
-    import taskdeflint.unknown
-    import taskdeflint.yamlsource
-    from taskdeflint.catalogue import load_catalogue
-    from taskdeflint.engine import FileResult, Linter, Policy
+    import taskdeflint.readers.cloudformation
+    import taskdeflint.readers.document
+    import taskdeflint.readers.embedded
+    import taskdeflint.readers.terraform
+    import taskdeflint.readers.unknown
+    import taskdeflint.readers.yamlsource
+    from taskdeflint.engine.catalogue import load_catalogue
+    from taskdeflint.engine.linter import FileResult, Linter, Policy
     from taskdeflint.formats import Report
 
 CATALOGUE = load_catalogue()
@@ -97,7 +97,7 @@ def _variant(data: bytes) -> bytes:
             # A task definition as the Properties of a CloudFormation resource, with the input's own
             # Parameters, Mappings and Conditions (when it has them) beside it.
             sections = {k: value.pop(k) for k in ("Parameters", "Mappings", "Conditions") if k in value}
-            properties = taskdeflint.cloudformation.from_api(value)
+            properties = taskdeflint.readers.cloudformation.from_api(value)
             resource = {"Type": "AWS::ECS::TaskDefinition", "Properties": properties}
             value = {"AWSTemplateFormatVersion": "2010-09-09", **sections, "Resources": {"T": resource}}
         return json.dumps(value, indent=1, ensure_ascii=False).encode("utf-8", "surrogatepass")

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from taskdeflint.atomic import write_text
-from taskdeflint.catalogue import load_catalogue
-from taskdeflint.explain import rules_markdown
+from taskdeflint.engine.catalogue import load_catalogue
+from taskdeflint.engine.explain import rules_markdown
 
 TARGET = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 

@@ -13,7 +13,7 @@ import click
 from taskdeflint import __version__
 
 if TYPE_CHECKING:
-    from taskdeflint.catalogue import Catalogue
+    from taskdeflint.engine.catalogue import Catalogue
 
 _FORMATS = ("text", "json", "sarif", "github", "junit")
 
@@ -243,8 +243,8 @@ def lint(
 
 def _catalogue(config: Path | None, rules_dir: tuple[Path, ...]) -> Catalogue:
     """The rules `lint` would run: the built-in ones, the config's rules-dir and `--rules-dir`."""
-    from taskdeflint.catalogue import CatalogueError, load_catalogue
     from taskdeflint.config import ConfigError, discover
+    from taskdeflint.engine.catalogue import CatalogueError, load_catalogue
 
     cwd = Path.cwd()
     try:
@@ -273,7 +273,7 @@ def rule_command(rule_id: str, config: Path | None, rules_dir: tuple[Path, ...])
     """Explain one rule: what it checks, why it matters, the AWS source it rests on, and a bad and a good
     example. RULE_ID is an id (TDL201) or a name (fargate-invalid-cpu-memory), built in or in the config's
     rules-dir."""
-    from taskdeflint.explain import explain
+    from taskdeflint.engine.explain import explain
 
     catalogue = _catalogue(config, rules_dir)
     rule = catalogue.get(rule_id.upper()) or catalogue.get(rule_id)

@@ -7,6 +7,7 @@ an error. Paths and globs in a config file are relative to the folder that holds
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -293,3 +294,13 @@ def discover(start: Path, explicit: Path | None) -> Config:
     if found is None:
         return Config(path=None, root=start.resolve())
     return load_config(found)
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Shell-style match of a relative path; `**/` also matches no folder at all."""
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    if "**/" in pattern and fnmatch.fnmatchcase(path, pattern.replace("**/", "")):
+        return True
+    # A pattern without a slash matches the file name in any folder (like .gitignore).
+    return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)

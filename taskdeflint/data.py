@@ -1,11 +1,16 @@
 """Where the shipped data (the schema and the rule catalogue) is: inside the installed package, where the
-wheel puts it, or at the top of a source checkout."""
+wheel puts it, or at the top of a source checkout; and the task-definition schema itself, which the
+readers use for the ECS API's shapes and the engine's schema stage validates with."""
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent
+SCHEMA_FILE = "task-definition.schema.json"
 
 
 def data_dir(name: str) -> Path:
@@ -13,3 +18,15 @@ def data_dir(name: str) -> Path:
     if packaged.is_dir():
         return packaged
     return _PACKAGE.parent / name
+
+
+def schemas_dir() -> Path:
+    return data_dir("schemas")
+
+
+@cache
+def task_definition_schema() -> dict[str, Any]:
+    """The schema generated from the ECS API model (`scripts/generate_schema.py`), loaded once."""
+    with (schemas_dir() / SCHEMA_FILE).open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema

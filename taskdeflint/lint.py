@@ -12,17 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from taskdeflint import baseline as baseline_file
-from taskdeflint import files
 from taskdeflint.atomic import write_text
-from taskdeflint.catalogue import Catalogue, CatalogueError, load_catalogue, python_rules_refused
-from taskdeflint.config import Config, ConfigError, discover
-from taskdeflint.document import MAX_BYTES
-from taskdeflint.engine import FileResult, Linter, Policy, glob_match
+from taskdeflint.config import Config, ConfigError, discover, glob_match
+from taskdeflint.engine.catalogue import Catalogue, CatalogueError, load_catalogue, python_rules_refused
+from taskdeflint.engine.linter import FileResult, Linter, Policy
+from taskdeflint.engine.userrules import DEFAULT_TIMEOUT, check_user_rules
 from taskdeflint.findings import Finding, Severity
-from taskdeflint.userrules import DEFAULT_TIMEOUT, check_user_rules
+from taskdeflint.readers import files
+from taskdeflint.readers.base import MAX_BYTES
 
 if TYPE_CHECKING:
-    from taskdeflint.dockerfile import DockerfileFacts
+    from taskdeflint.readers.dockerfile import DockerfileFacts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # As a shell reports a process ended by SIGINT or SIGTERM: 128 + the signal's number.
@@ -289,7 +289,7 @@ def _dockerfile_facts(
     before any worker starts). Services that cannot be used are skipped; with -v, saying why."""
     if not config.services:
         return {}
-    from taskdeflint.dockerfile import facts_for
+    from taskdeflint.readers.dockerfile import facts_for
 
     def warn(message: str) -> None:
         if stderr is not None:
@@ -346,7 +346,7 @@ def _built_images(config: Config, sources: list[files.Source]) -> dict[Path, fro
     builder renders (a placeholder there is by design)."""
     if not config.services:
         return {}
-    from taskdeflint.dockerfile import service_refs
+    from taskdeflint.readers.dockerfile import service_refs
 
     names: dict[Path, set[str]] = {}
     for ref in service_refs(config):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from taskdeflint.positions import split
 
 if TYPE_CHECKING:
-    from taskdeflint.dockerfile import DockerfileFacts
+    from taskdeflint.readers.dockerfile import DockerfileFacts
 
 
 @dataclass(frozen=True, slots=True)

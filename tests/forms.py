@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from taskdeflint.catalogue import builtin_rules
-from taskdeflint.cloudformation import cfn_name, from_api
-from taskdeflint.document import READ_ONLY_MEMBERS
-from taskdeflint.embedded import ROOT, child
-from taskdeflint.placeholders import pattern
+from taskdeflint.engine.catalogue import builtin_rules
 from taskdeflint.positions import join, split
-from taskdeflint.terraform import BLOCKS
-from taskdeflint.terraform import from_api as tf_values
+from taskdeflint.readers.base import READ_ONLY_MEMBERS
+from taskdeflint.readers.cloudformation import cfn_name, from_api
+from taskdeflint.readers.embedded import ROOT, child
+from taskdeflint.readers.placeholders import pattern
+from taskdeflint.readers.terraform import BLOCKS
+from taskdeflint.readers.terraform import from_api as tf_values
 
 RESOURCE = "TaskDef"
 ADDRESS = "aws_ecs_task_definition.this"

@@ -13,11 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taskdeflint import cloudformation, files, lint
-from taskdeflint import document as doc
-from taskdeflint.catalogue import load_catalogue
-from taskdeflint.engine import Linter, Policy
+from taskdeflint import lint
+from taskdeflint.engine.catalogue import load_catalogue
+from taskdeflint.engine.linter import Linter, Policy
 from taskdeflint.positions import byte_limit
+from taskdeflint.readers import cloudformation, files
+from taskdeflint.readers import document as doc
+from taskdeflint.readers.base import Loaded
 from tests.capped import capped_lint
 
 # Linted beside each hostile file: its one finding shows that the run went on to it.
@@ -314,7 +316,7 @@ def yaml_with_aliases(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _pointer_bytes(loaded: doc.Loaded) -> int:
+def _pointer_bytes(loaded: Loaded) -> int:
     return sum(len(pointer) for pointer in loaded.positions.spans) if loaded.positions else 0
 
 

@@ -15,7 +15,7 @@ from taskdeflint.builder import buildkit, platforms
 from taskdeflint.builder.manifest import ManifestError, load_services
 from taskdeflint.builder.runner import BuildSettings, run
 from taskdeflint.config import discover
-from taskdeflint.dockerfile import buildkit_features
+from taskdeflint.readers.dockerfile import buildkit_features
 
 
 def fake_cli(folder: Path, name: str, version: str, buildx: bool) -> str:

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from taskdeflint.catalogue import CatalogueError, Example, Rule, builtin_rules, load_catalogue, parse_rule
+from taskdeflint.engine.catalogue import (
+    CatalogueError,
+    Example,
+    Rule,
+    builtin_rules,
+    load_catalogue,
+    parse_rule,
+)
 from taskdeflint.findings import Severity
 from tests.conftest import DOCUMENT_RULES, ROOT
 
@@ -44,7 +51,7 @@ def test_every_error_rule_names_the_kind_of_evidence_it_rests_on() -> None:
 
 
 def rule_text(rule: Rule) -> str:
-    from taskdeflint.explain import explain
+    from taskdeflint.engine.explain import explain
 
     return explain(rule)
 
@@ -229,5 +236,5 @@ def test_bad_user_rules_are_refused_with_the_file_named(tmp_path: Path, mutation
 
 def test_parse_rule_roundtrip_of_a_shipped_rule() -> None:
     rule = parse_rule(ROOT / "rules" / "TDL003-schema-violation.toml")
-    assert rule.check == "taskdeflint.schema:validate"
+    assert rule.check == "taskdeflint.engine.schema:validate"
     assert rule.engine_stage

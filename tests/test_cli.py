@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from taskdeflint import __version__
-from taskdeflint.catalogue import Catalogue, builtin_rules_dir, load_dir
+from taskdeflint.engine.catalogue import Catalogue, builtin_rules_dir, load_dir
 from tests.conftest import lint
 
 FOUNDATION = "TDL001,TDL002,TDL003,TDL004,TDL005,TDL006,TDL007"

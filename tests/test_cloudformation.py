@@ -21,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from taskdeflint.catalogue import load_catalogue
-from taskdeflint.engine import Linter, Policy
+from taskdeflint.engine.catalogue import load_catalogue
+from taskdeflint.engine.linter import Linter, Policy
 from tests import forms
 from tests.conftest import DOCUMENT_RULES, ROOT, Result, lint
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from taskdeflint.containerlist import looks_like_container_list
+from taskdeflint.readers.containerlist import looks_like_container_list
 from tests.conftest import ROOT, lint
 
 SELECT = ("TDL001", "TDL003")

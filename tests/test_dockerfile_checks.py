@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskdeflint.catalogue import Example, parse_rule, to_index
-from taskdeflint.dockerfile import ExposedPort, Parsed, expand, parse
-from taskdeflint.explain import explain
+from taskdeflint.engine.catalogue import Example, parse_rule, to_index
+from taskdeflint.engine.explain import explain
+from taskdeflint.readers.dockerfile import ExposedPort, Parsed, expand, parse
 from tests.conftest import ROOT, Result, lint
 
 DIGEST = "sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
@@ -797,7 +797,7 @@ def test_a_rule_example_carries_a_dockerfile_through_the_index_and_the_docs() ->
 
 
 def test_an_example_dockerfile_must_be_a_string(tmp_path: Path) -> None:
-    from taskdeflint.catalogue import CatalogueError
+    from taskdeflint.engine.catalogue import CatalogueError
 
     text = (ROOT / "rules" / "TDL550-exposed-port-not-mapped.toml").read_text()
     text = re.sub(r"dockerfile = '''.*?'''", "dockerfile = 3", text, count=1, flags=re.DOTALL)

@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from taskdeflint.catalogue import builtin_rules
-from taskdeflint.document import Kind
+from taskdeflint.data import task_definition_schema
+from taskdeflint.engine.catalogue import builtin_rules
+from taskdeflint.engine.schema import _validator
 from taskdeflint.fastschema import Schema, Unsupported, compile_schema
-from taskdeflint.schema import _validator, task_definition_schema
+from taskdeflint.readers.base import Kind
 from tests.conftest import ROOT
 
 GOLDEN = [

@@ -14,8 +14,8 @@ import pytest
 from jsonschema import Draft4Validator
 
 from taskdeflint import __version__
-from taskdeflint.catalogue import load_catalogue
-from taskdeflint.engine import FileResult
+from taskdeflint.engine.catalogue import load_catalogue
+from taskdeflint.engine.linter import FileResult
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.formats import FORMATS, Report, renderer
 from taskdeflint.formats.sarif_format import help_uri

@@ -78,7 +78,7 @@ def test_installed_wheel_lints_outside_the_source_tree(wheel: Path, tmp_path: Pa
         [
             str(venv / "bin" / "python"),
             "-c",
-            "import taskdeflint.catalogue as c; print(c.builtin_rules_dir())",
+            "import taskdeflint.engine.catalogue as c; print(c.builtin_rules_dir())",
         ],
         cwd=work,
         env=CLEAN_ENV,
@@ -92,7 +92,7 @@ def test_installed_wheel_lints_outside_the_source_tree(wheel: Path, tmp_path: Pa
         [
             str(venv / "bin" / "python"),
             "-c",
-            "from taskdeflint.catalogue import builtin_rules, builtin_rules_dir, load_dir, INDEX_NAME\n"
+            "from taskdeflint.engine.catalogue import builtin_rules, builtin_rules_dir, load_dir, INDEX_NAME\n"
             "assert (builtin_rules_dir() / INDEX_NAME).is_file()\n"
             "assert builtin_rules() == tuple(load_dir(builtin_rules_dir()))\n"
             "print(len(builtin_rules()))",

@@ -107,7 +107,14 @@ def test_every_block_is_one_this_test_knows() -> None:
 
 def test_the_readme_links_the_docs() -> None:
     text = README.read_text(encoding="utf-8")
-    for target in ("docs/rules.md", "docs/configuration.md", "docs/ci.md", "docs/builder.md", "CHANGELOG.md"):
+    for target in (
+        "docs/rules.md",
+        "docs/configuration.md",
+        "docs/ci.md",
+        "docs/builder.md",
+        "docs/architecture.md",
+        "CHANGELOG.md",
+    ):
         assert f"]({target})" in text, target
         assert (ROOT / target).is_file(), target
 

@@ -29,12 +29,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from taskdeflint.catalogue import load_catalogue
-from taskdeflint.document import READ_ONLY_MEMBERS
-from taskdeflint.engine import FileResult, Linter, Policy
+from taskdeflint.data import task_definition_schema
+from taskdeflint.engine.catalogue import load_catalogue
+from taskdeflint.engine.linter import FileResult, Linter, Policy
 from taskdeflint.findings import Finding
 from taskdeflint.formats import FORMATS, Report, renderer
-from taskdeflint.schema import task_definition_schema
+from taskdeflint.readers.base import READ_ONLY_MEMBERS
 from tests.conftest import lint
 from tests.test_hostile import user_rule
 
@@ -1552,7 +1552,7 @@ def test_port_overlap_rules_still_name_the_first_overlapping_mapping() -> None:
 def test_dockerfile_stage_numbers_and_port_ranges_int_refuses(tmp_path: Path) -> None:
     """`COPY --from=²` and a stage number of 5,000 digits in a Dockerfile, a containerPortRange of
     superscript digits in the task definition of a service the manifest builds: int() raised on each."""
-    from taskdeflint.dockerfile import parse
+    from taskdeflint.readers.dockerfile import parse
 
     for reference in ("\u00b2", "0" * 5000):
         parse(f"FROM scratch AS a\nFROM scratch\nCOPY --from={reference} /a /b\n")

@@ -855,7 +855,7 @@ def test_describe_output_is_checked_inside_the_wrapper(lint_text: Any) -> None:
 
 
 def test_every_security_rule_is_in_the_catalogue() -> None:
-    from taskdeflint.catalogue import builtin_rules
+    from taskdeflint.engine.catalogue import builtin_rules
 
     ids = {rule.id for rule in builtin_rules()}
     assert set(SECURITY_RULES) <= ids

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskdeflint.catalogue import load_catalogue
 from taskdeflint.checks.sizing import fargate_invalid_cpu_memory
-from taskdeflint.engine import Linter, Policy
+from taskdeflint.engine.catalogue import load_catalogue
+from taskdeflint.engine.linter import Linter, Policy
 from taskdeflint.model import TaskDef
 from tests.conftest import pointers
 

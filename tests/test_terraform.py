@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from taskdeflint.catalogue import load_catalogue
-from taskdeflint.engine import Linter, Policy
+from taskdeflint.engine.catalogue import load_catalogue
+from taskdeflint.engine.linter import Linter, Policy
 from tests import forms
 from tests.conftest import DOCUMENT_RULES, ROOT, Result, lint
 

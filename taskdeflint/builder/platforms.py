@@ -72,7 +72,7 @@ def emulation_problem(platform: str, engine_machine: str, binfmt: Path = BINFMT)
 
 def buildkit_features(dockerfile: Path) -> list[tuple[int, str]]:
     """What in the Dockerfile needs BuildKit; [] when it cannot be read (the build reports that)."""
-    from taskdeflint.dockerfile import buildkit_features as features
+    from taskdeflint.readers.dockerfile import buildkit_features as features
 
     try:
         text = dockerfile.read_text(encoding="utf-8", errors="replace")
@@ -84,7 +84,7 @@ def buildkit_features(dockerfile: Path) -> list[tuple[int, str]]:
 def base_images(service: Service) -> list[tuple[str, int]] | str:
     """(image, line) of each base image from a registry that the build uses (not `scratch`, not a
     stage), or why the Dockerfile cannot tell."""
-    from taskdeflint.dockerfile import parse
+    from taskdeflint.readers.dockerfile import parse
 
     try:
         text = service.dockerfile_path.read_text(encoding="utf-8", errors="replace")

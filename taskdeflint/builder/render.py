@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskdeflint.document import READ_ONLY_MEMBERS
+from taskdeflint.readers.base import READ_ONLY_MEMBERS
 
 
 class TaskDefinitionError(Exception):

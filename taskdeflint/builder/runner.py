@@ -237,10 +237,10 @@ class _Run:
             signal.signal(signal.SIGTERM, previous)
 
     def _linter(self, config: Config) -> Any:
-        from taskdeflint.catalogue import CatalogueError, load_catalogue, python_rules_refused
-        from taskdeflint.document import MAX_BYTES
-        from taskdeflint.engine import Linter, Policy
-        from taskdeflint.userrules import check_user_rules
+        from taskdeflint.engine.catalogue import CatalogueError, load_catalogue, python_rules_refused
+        from taskdeflint.engine.linter import Linter, Policy
+        from taskdeflint.engine.userrules import check_user_rules
+        from taskdeflint.readers.base import MAX_BYTES
 
         try:
             catalogue = load_catalogue(config.rules_dirs)

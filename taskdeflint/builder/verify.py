@@ -133,8 +133,8 @@ def runs_on(data: dict[str, Any]) -> tuple[str, str] | None:
 
 def verify_file(path: Path, shown: str, verifier: Verifier) -> list[Finding] | str:
     """The findings of one task definition file, or why it cannot be read as one."""
-    from taskdeflint import document as doc
     from taskdeflint.positions import PositionMap
+    from taskdeflint.readers import document as doc
 
     try:
         data = path.read_bytes()

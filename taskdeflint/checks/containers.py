@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from taskdeflint.model import TaskDef
-from taskdeflint.placeholders import Placeholder
+from taskdeflint.readers.placeholders import Placeholder
 
 # "Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens are allowed." (ECS API
 # model, RegisterTaskDefinitionRequest.family and ContainerDefinition.name).

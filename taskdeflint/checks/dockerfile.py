@@ -18,7 +18,7 @@ from taskdeflint.checks.images import parse_image
 from taskdeflint.model import Container, TaskDef
 
 if TYPE_CHECKING:  # the parser loads only when a service's Dockerfile is checked
-    from taskdeflint.dockerfile import DockerfileFacts, ExposedPort
+    from taskdeflint.readers.dockerfile import DockerfileFacts, ExposedPort
 
 Finding = Iterator[tuple[str, str]]
 

@@ -17,8 +17,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from taskdeflint.document import READ_ONLY_MEMBERS
 from taskdeflint.model import TaskDef
+from taskdeflint.readers.base import READ_ONLY_MEMBERS
 
 LIMIT = 65536
 

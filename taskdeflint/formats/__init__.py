@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from taskdeflint.catalogue import Catalogue
-from taskdeflint.engine import FileResult
+from taskdeflint.engine.catalogue import Catalogue
+from taskdeflint.engine.linter import FileResult
 from taskdeflint.findings import Finding, Severity
 
 FORMATS = ("text", "json", "sarif", "github", "junit")

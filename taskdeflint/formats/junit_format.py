@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from taskdeflint.engine import FileResult
+from taskdeflint.engine.linter import FileResult
 from taskdeflint.findings import Severity
 from taskdeflint.formats import Report, escape_controls
 

@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from taskdeflint import REPOSITORY_URL, __version__
-from taskdeflint.catalogue import Rule
-from taskdeflint.explain import anchor
+from taskdeflint.engine.catalogue import Rule
+from taskdeflint.engine.explain import anchor
 from taskdeflint.findings import Severity
 from taskdeflint.formats import Report
 

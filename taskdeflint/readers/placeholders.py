@@ -4,7 +4,7 @@ Committed task definitions are often templates: CodePipeline and CodeDeploy blue
 `<IMAGE1_NAME>`, ecspresso renders Go templates (`{{ must_env `IMAGE` }}`), envsubst and Terraform's
 `templatefile` replace `${VAR}` and `$VAR`, Harness `<+artifact.image>`, Octopus `#{Var}`, Jenkins and
 Windows batch files `%VAR%`. A placeholder is a value only the deployment knows, so it becomes an
-`Unknown` (see `taskdeflint.unknown`), exactly like a CloudFormation `!GetAtt`: a check that needs the value
+`Unknown` (see `readers.unknown`), exactly like a CloudFormation `!GetAtt`: a check that needs the value
 stays silent, and a finding that holds whatever the value turns out to be is still reported.
 
 A placeholder may be the whole string or part of it (`repo:${TAG}`); a `Placeholder` keeps the text, so
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from taskdeflint.unknown import Unknown
+from taskdeflint.readers.unknown import Unknown
 
 # The built-in syntaxes, most specific first (`${` before `$VAR`, `<+` before `<NAME>`).
 BUILTIN = (
@@ -125,7 +125,7 @@ def _beside(text: str, index: int, step: int) -> str:
 def mark(data: Any, node: dict[str, Any], pointer: str, expression: re.Pattern[str], found: Found) -> None:
     """Replace the placeholders among the values of `data` (a task definition, or part of one, whose
     schema node is `node`) by Unknowns, in place, recording each in `found`."""
-    from taskdeflint.embedded import resolve
+    from taskdeflint.readers.embedded import resolve
 
     node = resolve(node)[1]
     if isinstance(data, dict):
@@ -163,7 +163,7 @@ def _join(pointer: str, key: str) -> str:
 
 
 def _unknown(value: Placeholder, node: dict[str, Any], at: str) -> Unknown:
-    from taskdeflint.embedded import unknown_at
+    from taskdeflint.readers.embedded import unknown_at
 
     return unknown_at(value, node, at)
 
@@ -172,7 +172,7 @@ def _replace(value: str, node: dict[str, Any], at: str, expression: re.Pattern[s
     """The Unknown for a string with placeholders, or None when it stays a string: where the API wants
     a number, a boolean or a structure, a quoted placeholder renders to a string whatever it holds, and
     the schema stage is right to say so."""
-    from taskdeflint.embedded import resolve
+    from taskdeflint.readers.embedded import resolve
 
     resolved = resolve(node)[1]
     kind = resolved.get("type")

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from taskdeflint.document import looks_like_task_definition
-from taskdeflint.engine import glob_match
+from taskdeflint.config import glob_match
+from taskdeflint.readers.document import looks_like_task_definition
 
 # Folders that never hold a project's own task definitions.
 SKIP_DIRS = frozenset(

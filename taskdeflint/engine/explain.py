@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from taskdeflint.catalogue import Catalogue, Rule
+from taskdeflint.engine.catalogue import Catalogue, Rule
 
 _LONG = 160
 

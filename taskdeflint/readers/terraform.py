@@ -18,11 +18,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from taskdeflint.deploytime import renamed_pointers, terraform_members
-from taskdeflint.document import SCHEMA_VIOLATION, Kind, Loaded, Raw, Target, parse
-from taskdeflint.embedded import ROOT, Embedding, child, link_names, members, unknown_at
 from taskdeflint.positions import Span, join
-from taskdeflint.unknown import PartialTaskDef, Unknown
+from taskdeflint.readers.base import SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
+from taskdeflint.readers.deploytime import renamed_pointers, terraform_members
+from taskdeflint.readers.embedded import ROOT, Embedding, child, link_names, members, unknown_at
+from taskdeflint.readers.jsonsource import parse
+from taskdeflint.readers.unknown import PartialTaskDef, Unknown
 
 RESOURCE_TYPE = "aws_ecs_task_definition"
 

@@ -3,7 +3,7 @@
 * A console JSON export writes `null` for every unset member. The ECS deploy GitHub action drops null
   members before it registers; the AWS CLI rejects them. A null member is read as absent, and one warning
   per file says so (`drop_nulls`).
-* Templates hold placeholders that the deployment fills in (`taskdeflint.placeholders`): they become
+* Templates hold placeholders that the deployment fills in (`taskdeflint.readers.placeholders`): they become
   unknown values, and one info finding per file says how many (`mark_placeholders`).
 * The AWS provider for Terraform decodes `container_definitions` with Go's `encoding/json`, which matches
   member names case-insensitively and drops members it does not know (`terraform_members`).
@@ -19,16 +19,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from taskdeflint.document import Kind, Loaded, Raw, Target
-from taskdeflint.placeholders import RENDERED_BY_BUILD, Found, Placeholder, mark, message
 from taskdeflint.positions import join
+from taskdeflint.readers.base import Kind, Loaded, Raw, Target
+from taskdeflint.readers.placeholders import RENDERED_BY_BUILD, Found, Placeholder, mark, message
 
 PLACEHOLDERS = "TDL019"
 NULL_MEMBER = "TDL020"
 IGNORED_MEMBER = "TDL021"
 MEMBER_CASE = "TDL022"
 
-# Each placeholder is tried with a few values (see `taskdeflint.unknown.certain`); past this many, the
+# Each placeholder is tried with a few values (see `taskdeflint.readers.unknown.certain`); past this many, the
 # rules are not run on the file, which only the schema checks.
 MAX_PLACEHOLDERS = 256
 
@@ -75,8 +75,8 @@ def _root_node(kind: Kind) -> dict[str, Any]:
 
 def mark_placeholders(loaded: Loaded, expression: re.Pattern[str]) -> None:
     """Turn the placeholders of each target into unknowns; one info finding for the file."""
-    from taskdeflint.embedded import link_names
-    from taskdeflint.unknown import PartialTaskDef
+    from taskdeflint.readers.embedded import link_names
+    from taskdeflint.readers.unknown import PartialTaskDef
 
     total = Found()
     first = ""
@@ -140,7 +140,7 @@ def _fold(
     renamed: dict[str, str],
 ) -> None:
     """`at` is the value's pointer as the API names it and as the file writes it."""
-    from taskdeflint.embedded import is_map, resolve
+    from taskdeflint.readers.embedded import is_map, resolve
 
     node = resolve(node)[1]
     api, written = at
@@ -210,7 +210,7 @@ def as_deployed(loaded: Loaded, built: Collection[str], location: Path | None) -
         built_images(loaded.targets, built)
     if location is None or not any(t.kind is Kind.CONTAINERS for t in loaded.targets):
         return
-    from taskdeflint.tfcontext import read_by_terraform
+    from taskdeflint.readers.tfcontext import read_by_terraform
 
     if not read_by_terraform(location):
         return

@@ -29,12 +29,11 @@ CheckFunction = Callable[["TaskDef"], Iterable[tuple[str, str]]]
 
 RULE_ID = re.compile(r"^[A-Z]{2,8}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+# A rule whose check names one of these is emitted by a reader, the schema stage or the run itself.
 _ENGINE_MODULES = (
-    "taskdeflint.document:",
-    "taskdeflint.yamlsource:",
-    "taskdeflint.schema:",
+    "taskdeflint.readers.",
+    "taskdeflint.engine.schema:",
     "taskdeflint.lint:",
-    "taskdeflint.unknown:",
 )
 _KEYS = frozenset(
     {

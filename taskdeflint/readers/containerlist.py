@@ -16,7 +16,7 @@ from functools import cache
 @cache
 def container_members() -> frozenset[str]:
     """The members of ContainerDefinition in the ECS API model (from the shipped schema), lower case."""
-    from taskdeflint.schema import task_definition_schema
+    from taskdeflint.data import task_definition_schema
 
     members = task_definition_schema()["$defs"]["ContainerDefinition"]["properties"]
     return frozenset(name.lower() for name in members)

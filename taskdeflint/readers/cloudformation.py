@@ -11,7 +11,7 @@ member is `"256"`), and its intrinsic functions are resolved where the template 
 * `Fn::Sub`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, `Fn::Base64`, `Fn::ToJsonString`
   and `Fn::Length` are computed when their arguments are known;
 * anything else (`Fn::GetAtt`, `Fn::ImportValue`, pseudo parameters, a parameter without a default) is
-  an `Unknown`, and so is `Fn::If`, whose two branches are its alternatives (see `taskdeflint.unknown`).
+  an `Unknown`, and so is `Fn::If`, whose two branches are its alternatives (see `readers.unknown`).
 
 Findings point into the template (`/Resources/Web/Properties/ContainerDefinitions/0/Privileged`) and name
 the resource, and the CDK construct path when the resource's Metadata has one.
@@ -26,10 +26,19 @@ import re
 from functools import cache
 from typing import Any
 
-from taskdeflint.document import MAX_DEPTH, SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
-from taskdeflint.embedded import ROOT, Embedding, coerce, is_map, link_names, members, resolve, unknown_at
 from taskdeflint.positions import join
-from taskdeflint.unknown import ABSENT, PartialTaskDef, Unknown, contains_unknown
+from taskdeflint.readers.base import MAX_DEPTH, SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
+from taskdeflint.readers.embedded import (
+    ROOT,
+    Embedding,
+    coerce,
+    is_map,
+    link_names,
+    members,
+    resolve,
+    unknown_at,
+)
+from taskdeflint.readers.unknown import ABSENT, PartialTaskDef, Unknown, contains_unknown
 
 RESOURCE_TYPE = "AWS::ECS::TaskDefinition"
 

@@ -3,7 +3,6 @@ findings, then apply the policy (selection, severity overrides, per-file ignores
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,35 +10,26 @@ from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint import document as doc
-from taskdeflint.catalogue import Catalogue, CheckFunction, Rule, describe
-from taskdeflint.config import Suppression
+from taskdeflint.config import Suppression, glob_match
+from taskdeflint.engine.catalogue import Catalogue, CheckFunction, Rule, describe
+from taskdeflint.engine.masking import hidden_values, mask
+from taskdeflint.engine.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
-from taskdeflint.masking import hidden_values, mask
 from taskdeflint.positions import join
-from taskdeflint.unknown import TOO_MANY_WORLDS, PartialTaskDef, certain, is_unknown, too_many_worlds
-from taskdeflint.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
+from taskdeflint.readers import base
+from taskdeflint.readers.document import load
+from taskdeflint.readers.unknown import TOO_MANY_WORLDS, PartialTaskDef, certain, is_unknown, too_many_worlds
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from taskdeflint.dockerfile import DockerfileFacts
     from taskdeflint.model import TaskDef
+    from taskdeflint.readers.dockerfile import DockerfileFacts
 
 
 def matches(rule_id: str, prefixes: Iterable[str]) -> bool:
     return any(prefix == "ALL" or rule_id.startswith(prefix) for prefix in prefixes)
-
-
-def glob_match(path: str, pattern: str) -> bool:
-    """Shell-style match of a relative path; `**/` also matches no folder at all."""
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    if "**/" in pattern and fnmatch.fnmatchcase(path, pattern.replace("**/", "")):
-        return True
-    # A pattern without a slash matches the file name in any folder (like .gitignore).
-    return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +41,7 @@ class Policy:
     severity: dict[str, Severity] = field(default_factory=dict)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     suppressions: tuple[Suppression, ...] = ()
-    max_bytes: int = doc.MAX_BYTES
+    max_bytes: int = base.MAX_BYTES
     # Seconds one of the user's rules may take on one task definition (0: no limit).
     rule_timeout: float = DEFAULT_TIMEOUT
     # The config's own placeholder syntaxes beside the built-in ones; None: placeholders are not recognised.
@@ -117,7 +107,7 @@ class Linter:
             for rule in catalogue.rules
             if not rule.engine_stage and policy.selected(rule.id)
         ]
-        self._schema_selected = policy.selected(doc.SCHEMA_VIOLATION) or policy.selected(doc.ENUM_MISMATCH)
+        self._schema_selected = policy.selected(base.SCHEMA_VIOLATION) or policy.selected(base.ENUM_MISMATCH)
 
     def _check(self, rule: Rule) -> CheckFunction | None:
         """A rule's check function; the user's rules (checks and fragments) run guarded."""
@@ -126,13 +116,13 @@ class Linter:
             return check
         return guard(rule, check or partial(run_fragment, rule), self.policy.rule_timeout)
 
-    def raw_findings(self, loaded: doc.Loaded, failures: list[str] | None = None) -> Iterator[doc.Raw]:
+    def raw_findings(self, loaded: base.Loaded, failures: list[str] | None = None) -> Iterator[base.Raw]:
         """The file's findings before the policy. A user's rule that fails is named in `failures`; without
         that list, what the rule raised is raised here (as a bug in a built-in rule is)."""
         yield from loaded.raws
         if not loaded.targets:
             return
-        from taskdeflint import schema
+        from taskdeflint.engine import schema
 
         for target in loaded.targets:
             if self._schema_selected:
@@ -144,7 +134,7 @@ class Linter:
                 and target.taskdef.too_many_worlds()
             ):
                 yield target.annotate(
-                    doc.Raw(TOO_MANY_WORLDS, too_many_worlds(target.taskdef), target.to_document(""))
+                    base.Raw(TOO_MANY_WORLDS, too_many_worlds(target.taskdef), target.to_document(""))
                 )
             for rule, check in self._checks:
                 # With unknown values (templates, plans), only what holds whatever they turn out to be.
@@ -158,7 +148,7 @@ class Linter:
                     )
                     continue
                 for pointer, message in found:
-                    yield target.annotate(doc.Raw(rule.id, message, target.to_document(pointer)))
+                    yield target.annotate(base.Raw(rule.id, message, target.to_document(pointer)))
 
     def lint(
         self,
@@ -178,7 +168,7 @@ class Linter:
         containers whose image `taskdeflint build` renders. `location` is where the file is on disk. With
         `rule_failures`, a user's rule that fails is named in the result's `errors` and the file's other
         findings are kept; otherwise what it raised is raised."""
-        loaded = doc.load(
+        loaded = load(
             data,
             explicit=explicit,
             max_bytes=self.policy.max_bytes,
@@ -187,8 +177,8 @@ class Linter:
         )
         if loaded is None:
             return None
-        if built or (location is not None and any(t.kind is doc.Kind.CONTAINERS for t in loaded.targets)):
-            from taskdeflint.deploytime import as_deployed
+        if built or (location is not None and any(t.kind is base.Kind.CONTAINERS for t in loaded.targets)):
+            from taskdeflint.readers.deploytime import as_deployed
 
             as_deployed(loaded, built, location)
         if dockerfiles:
@@ -203,7 +193,7 @@ class Linter:
         )
         suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(where, s.files)]
         result = FileResult(path, [], match_path=where)
-        result.no_task_definition = any(raw.rule == doc.NOT_A_TASK_DEFINITION for raw in loaded.raws)
+        result.no_task_definition = any(raw.rule == base.NOT_A_TASK_DEFINITION for raw in loaded.raws)
         seen: set[tuple[str, str, int | None, str]] = set()
         hidden: list[str] | None = None  # what messages may not echo whole, found at the first finding
         for raw in self.raw_findings(loaded, result.errors if rule_failures else None):
@@ -225,7 +215,7 @@ class Linter:
         result.findings.sort()
         return result
 
-    def _place(self, path: str, raw: doc.Raw, loaded: doc.Loaded, hidden: list[str]) -> Finding:
+    def _place(self, path: str, raw: base.Raw, loaded: base.Loaded, hidden: list[str]) -> Finding:
         """The finding, placed in the file; its message masked (no credential, whatever the rule quotes)."""
         rule = self.rules.get(raw.rule)
         severity = self.policy.severity.get(raw.rule) or (rule.severity if rule else Severity.ERROR)
@@ -255,7 +245,7 @@ class Linter:
         )
 
 
-def _suppressed(raw: doc.Raw, suppressions: list[Suppression], loaded: doc.Loaded) -> Suppression | None:
+def _suppressed(raw: base.Raw, suppressions: list[Suppression], loaded: base.Loaded) -> Suppression | None:
     for suppression in suppressions:
         if suppression.rule != raw.rule:
             continue
@@ -272,10 +262,10 @@ def _suppressed(raw: doc.Raw, suppressions: list[Suppression], loaded: doc.Loade
     return None
 
 
-def _container_name(pointer: str, loaded: doc.Loaded) -> str | None:
+def _container_name(pointer: str, loaded: base.Loaded) -> str | None:
     for target in loaded.targets:
         prefix = target.to_document("/containerDefinitions")
-        if target.kind is doc.Kind.CONTAINERS or pointer.startswith(prefix + "/"):
+        if target.kind is base.Kind.CONTAINERS or pointer.startswith(prefix + "/"):
             rest = pointer[len(prefix) :] if pointer.startswith(prefix) else pointer
             container = target.taskdef.container_at("/containerDefinitions" + rest)
             if container is not None:

@@ -16,8 +16,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint.document import DUPLICATE_KEY, INVALID_YAML, MAX_DEPTH, MAX_INT_DIGITS, TOO_DEEP, Loaded, Raw
 from taskdeflint.positions import PositionMap, Span, byte_limit, join, shorten
+from taskdeflint.readers.base import (
+    DUPLICATE_KEY,
+    INVALID_YAML,
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    TOO_DEEP,
+    Loaded,
+    Raw,
+)
 
 if TYPE_CHECKING:
     import yaml
@@ -60,7 +68,7 @@ SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"} | {f"!{name}": f"Fn::{na
 
 _STANDARD = "tag:yaml.org,2002:"
 _INT = _STANDARD + "int"
-# An integer beyond MAX_INT_DIGITS decimal digits reads as infinity (see `document.MAX_INT_DIGITS`).
+# An integer beyond MAX_INT_DIGITS decimal digits reads as infinity (see `base.MAX_INT_DIGITS`).
 _MAX_INT_BITS = int(MAX_INT_DIGITS * math.log2(10))
 _CONSTRUCTED = frozenset(_STANDARD + t for t in ("null", "bool", "int", "float"))
 _TOO_DEEP = (

@@ -16,7 +16,7 @@ from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint.catalogue import (
+from taskdeflint.engine.catalogue import (
     NO_PYTHON_RULES_ENV,
     Catalogue,
     CatalogueError,

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from taskdeflint.document import Raw
 from taskdeflint.positions import join, split
-from taskdeflint.unknown import Unknown
+from taskdeflint.readers.base import Raw
+from taskdeflint.readers.unknown import Unknown
 
 ROOT = "RegisterTaskDefinitionRequest"
 
 
 @cache
 def _defs() -> dict[str, dict[str, Any]]:
-    from taskdeflint.schema import task_definition_schema
+    from taskdeflint.data import task_definition_schema
 
     defs: dict[str, dict[str, Any]] = task_definition_schema()["$defs"]
     return defs

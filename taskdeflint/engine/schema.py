@@ -14,19 +14,17 @@ import math
 import re
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint.data import data_dir
-from taskdeflint.document import ENUM_MISMATCH, SCHEMA_VIOLATION, Kind, Raw, Target
+from taskdeflint.data import task_definition_schema
 from taskdeflint.fastschema import Schema
 from taskdeflint.positions import join
-from taskdeflint.unknown import is_unknown
+from taskdeflint.readers.base import ENUM_MISMATCH, SCHEMA_VIOLATION, Kind, Raw, Target
+from taskdeflint.readers.unknown import is_unknown
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-SCHEMA_FILE = "task-definition.schema.json"
 ROOT = "RegisterTaskDefinitionRequest"
 
 _TYPE_WORDS = {
@@ -38,17 +36,6 @@ _TYPE_WORDS = {
     "boolean": "a boolean",
     "null": "null",
 }
-
-
-def schemas_dir() -> Path:
-    return data_dir("schemas")
-
-
-@cache
-def task_definition_schema() -> dict[str, Any]:
-    with (schemas_dir() / SCHEMA_FILE).open(encoding="utf-8") as handle:
-        schema: dict[str, Any] = json.load(handle)
-    return schema
 
 
 @cache

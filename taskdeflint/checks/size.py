@@ -31,12 +31,16 @@ def register_body(td: TaskDef) -> dict[str, Any]:
 
 
 def measures(td: TaskDef) -> tuple[int, int] | None:
-    """(smallest, largest) size of the register request body, or None if it cannot be encoded: characters
-    of its compact JSON, and bytes of the JSON as the AWS CLI sends it."""
+    """(smallest, largest) size of the register request body when the largest is over the limit: characters
+    of its compact JSON, and bytes of the JSON as the AWS CLI sends it. None when the body is within the
+    limit however it is counted (the largest is measured first, and the smallest, without blanks and
+    escapes, is never more), or cannot be encoded."""
     body = register_body(td)
     try:
-        smallest = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
         largest = len(json.dumps(body))
+        if largest <= LIMIT:
+            return None
+        smallest = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
     except (TypeError, ValueError, RecursionError):
         return None
     return smallest, largest

@@ -88,13 +88,16 @@ class TaskDef:
 
     def where(self, pointer: str) -> str:
         """Words for the object a pointer names, for messages: `Container "web" logConfiguration`."""
-        tokens = split(pointer)
+        return self.phrase(pointer, split(pointer))
+
+    def phrase(self, pointer: str, names: list[str]) -> str:
+        """`where` for a pointer whose members are shown as `names` (another form's names, such as a
+        template's `ContainerDefinitions`)."""
         container = self.container_at(pointer)
         if container is not None:
-            rest = _dotted(tokens[2:])
+            rest = dotted(names[2:])
             return f"{container.label} {rest}" if rest else container.label
-        rest = _dotted(tokens)
-        return rest if rest else "Task definition"
+        return dotted(names) or "Task definition"
 
     @property
     def network_mode(self) -> str:
@@ -120,11 +123,12 @@ class TaskDef:
                     yield index, item
 
 
-def _dotted(tokens: list[str]) -> str:
+def dotted(names: list[str]) -> str:
+    """`containerDefinitions[0].logConfiguration`: names joined with dots, indices in brackets."""
     out = ""
-    for token in tokens:
-        if token.isdigit():
-            out += f"[{token}]"
+    for name in names:
+        if name.isdigit():
+            out += f"[{name}]"
         else:
-            out += f".{token}" if out else token
+            out += f".{name}" if out else name
     return out

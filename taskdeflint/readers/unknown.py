@@ -202,12 +202,7 @@ class PartialTaskDef(TaskDef):
     def where(self, pointer: str) -> str:
         if self._describe is None:
             return super().where(pointer)
-        names = self._describe(pointer)
-        container = self.container_at(pointer)
-        if container is not None:
-            rest = dotted(names[2:])
-            return f"{container.label} {rest}" if rest else container.label
-        return dotted(names) or "Task definition"
+        return self.phrase(pointer, self._describe(pointer))
 
     def choices(self) -> list[tuple[str, int]]:
         """Each world as (variable, alternative): one per alternative of each unknown that has some (the
@@ -246,17 +241,6 @@ class PartialTaskDef(TaskDef):
                     world.dockerfiles = self.dockerfiles
                 self._worlds.append(world)
             yield self._worlds[position]
-
-
-def dotted(names: list[str]) -> str:
-    """`ContainerDefinitions[0].LogConfiguration`: names joined with dots, indices in brackets."""
-    out = ""
-    for name in names:
-        if name.isdigit():
-            out += f"[{name}]"
-        else:
-            out += f".{name}" if out else name
-    return out
 
 
 Found = Iterable[tuple[str, str]]

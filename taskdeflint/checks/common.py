@@ -60,6 +60,11 @@ _CPU = re.compile(rf"^\s*{_NUMBER}(?:\s*(vcpu))?\s*$", re.IGNORECASE | re.ASCII)
 _MEMORY = re.compile(rf"^\s*{_NUMBER}(?:\s*(gb))?\s*$", re.IGNORECASE | re.ASCII)
 
 
+def integer(value: object) -> int | None:
+    """An integer member, or None for anything else (bool is an int subclass in Python, not in JSON)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _units(value: object, pattern: re.Pattern[str]) -> int | None:
     if not isinstance(value, str):
         return None

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from taskdeflint.checks.common import is_windows
+from taskdeflint.checks.common import integer, is_windows
 from taskdeflint.model import Container, TaskDef
 
 PREFIXES = ("CMD", "CMD-SHELL")
@@ -110,8 +110,7 @@ def empty_health_check_command(td: TaskDef) -> Iterator[tuple[str, str]]:
 def _seconds(check: dict[str, Any], key: str, default: int) -> int | None:
     if key not in check or check[key] is None:
         return default
-    value = check[key]
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return integer(check[key])
 
 
 def health_check_timeout_not_below_interval(td: TaskDef) -> Iterator[tuple[str, str]]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from taskdeflint.checks.common import cycles, is_windows
+from taskdeflint.checks.common import cycles, integer, is_windows
 from taskdeflint.model import Container, TaskDef
 
 NETWORK_MODES = frozenset({"bridge", "host", "awsvpc", "none"})  # the NetworkMode enum of the model
@@ -27,11 +27,6 @@ EPHEMERAL_FROM_LINUX = 32768
 EPHEMERAL_FROM_WINDOWS = 49152
 _PORT_NAME = re.compile(r"[a-z0-9_][a-z0-9_-]{0,63}")
 _PORT_RANGE = re.compile(r"([0-9]+)-([0-9]+)")
-
-
-def _int(value: object) -> int | None:
-    """An integer member, or None (bool is an int subclass in Python, not in JSON)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def network_mode(td: TaskDef) -> str | None:
@@ -73,11 +68,11 @@ class Mapping:
 
     @property
     def container_port(self) -> int | None:
-        return _int(self.data.get("containerPort"))
+        return integer(self.data.get("containerPort"))
 
     @property
     def host_port(self) -> int | None:
-        return _int(self.data.get("hostPort"))
+        return integer(self.data.get("hostPort"))
 
     @property
     def port_range(self) -> str | None:

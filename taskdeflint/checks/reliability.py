@@ -11,15 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from taskdeflint.checks.common import integer
 from taskdeflint.model import TaskDef
 
 RESTART_PERIOD_MIN = 60
 RESTART_PERIOD_MAX = 1800
 MAX_IGNORED_EXIT_CODES = 50
-
-
-def _integer(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def restart_policy_out_of_range(td: TaskDef) -> Iterator[tuple[str, str]]:
@@ -29,7 +26,7 @@ def restart_policy_out_of_range(td: TaskDef) -> Iterator[tuple[str, str]]:
         if not isinstance(policy, dict):
             continue
         pointer = f"{container.pointer}/restartPolicy"
-        period = _integer(policy.get("restartAttemptPeriod"))
+        period = integer(policy.get("restartAttemptPeriod"))
         if period is not None and not RESTART_PERIOD_MIN <= period <= RESTART_PERIOD_MAX:
             yield (
                 f"{pointer}/restartAttemptPeriod",
@@ -54,8 +51,8 @@ def ulimit_soft_above_hard(td: TaskDef) -> Iterator[tuple[str, str]]:
         for index, ulimit in enumerate(ulimits):
             if not isinstance(ulimit, dict):
                 continue
-            soft = _integer(ulimit.get("softLimit"))
-            hard = _integer(ulimit.get("hardLimit"))
+            soft = integer(ulimit.get("softLimit"))
+            hard = integer(ulimit.get("hardLimit"))
             if soft is None or hard is None or soft <= hard:
                 continue
             name = ulimit.get("name")

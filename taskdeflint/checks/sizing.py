@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import pairwise
 
-from taskdeflint.checks.common import is_windows, task_cpu, task_memory
+from taskdeflint.checks.common import integer, is_windows, task_cpu, task_memory
 from taskdeflint.model import Container, TaskDef
 
 
@@ -67,11 +67,6 @@ def is_fargate_size(cpu: int, memory: int, windows: bool = False) -> bool:
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-
-
-def _int(value: object) -> int | None:
-    """An integer member, or None for anything else (bool is not an integer here)."""
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _number(value: float) -> str:
@@ -265,7 +260,7 @@ def task_cpu_below_quarter_vcpu(td: TaskDef) -> Iterator[tuple[str, str]]:
 
 def _over_task_memory(td: TaskDef, memory_mib: int) -> list[Container]:
     """Containers whose hard memory limit is above the task memory."""
-    return [c for c in td.containers if (m := _int(c.data.get("memory"))) is not None and m > memory_mib]
+    return [c for c in td.containers if (m := integer(c.data.get("memory"))) is not None and m > memory_mib]
 
 
 def container_memory_exceeds_task_memory(td: TaskDef) -> Iterator[tuple[str, str]]:
@@ -284,7 +279,7 @@ def container_memory_exceeds_task_memory(td: TaskDef) -> Iterator[tuple[str, str
 
 def _reservation(container: Container) -> tuple[int | None, int | None]:
     """(memoryReservation, memory) of a container, each None unless an integer."""
-    return _int(container.data.get("memoryReservation")), _int(container.data.get("memory"))
+    return integer(container.data.get("memoryReservation")), integer(container.data.get("memory"))
 
 
 def _parts(items: list[tuple[Container, int]]) -> str:
@@ -342,7 +337,7 @@ def container_cpu_exceeds_task_cpu(td: TaskDef) -> Iterator[tuple[str, str]]:
     if cpu is None:
         return
     raw, units = cpu
-    items = [(c, v) for c in td.containers if (v := _int(c.data.get("cpu"))) is not None]
+    items = [(c, v) for c in td.containers if (v := integer(c.data.get("cpu"))) is not None]
     total = sum(value for _, value in items)
     if total > units:
         yield (
@@ -384,7 +379,7 @@ def memory_equals_memory_reservation(td: TaskDef) -> Iterator[tuple[str, str]]:
 
 def _memory_given(value: object) -> bool:
     """Whether a container memory member counts as given: anything but absent, null or 0."""
-    return value is not None and _int(value) != 0
+    return value is not None and integer(value) != 0
 
 
 def container_memory_unset(td: TaskDef) -> Iterator[tuple[str, str]]:
@@ -410,7 +405,7 @@ def container_memory_below_minimum(td: TaskDef) -> Iterator[tuple[str, str]]:
     """Container memory or memoryReservation below the 6 MiB that Docker reserves."""
     for container in td.containers:
         for key in ("memory", "memoryReservation"):
-            value = _int(container.data.get(key))
+            value = integer(container.data.get(key))
             if value is not None and value < CONTAINER_MEMORY_MIN:
                 yield (
                     f"{container.pointer}/{key}",

@@ -282,20 +282,24 @@ def _is_heavy(source: files.Source) -> bool:
         return False
 
 
-def _dockerfile_facts(
+def _manifest_facts(
     config: Config, sources: list[files.Source], stderr: TextIO | None
-) -> dict[Path, dict[str, DockerfileFacts]]:
-    """The Dockerfile facts of the services whose task definitions are among `sources` (read here, once,
-    before any worker starts). Services that cannot be used are skipped; with -v, saying why."""
+) -> tuple[dict[Path, dict[str, DockerfileFacts]], dict[Path, frozenset[str]]]:
+    """For the files among `sources` that services of the manifest name as their task definitions (read
+    here, once, before any worker starts): what the services' Dockerfiles say, and the containers whose
+    image the builder renders (a placeholder there is by design). Services that cannot be used are
+    skipped; with -v, saying why."""
     if not config.services:
-        return {}
-    from taskdeflint.readers.dockerfile import facts_for
+        return {}, {}
+    from taskdeflint.readers.dockerfile import facts_for, services_of
 
     def warn(message: str) -> None:
         if stderr is not None:
             _say(stderr, message)
 
-    return facts_for(config, [s.path for s in sources if s.path is not None], warn)
+    wanted = services_of(config, [s.path for s in sources if s.path is not None], warn)
+    built = {path: frozenset(service.container for service in services) for path, services in wanted.items()}
+    return facts_for(config, wanted, warn), built
 
 
 def _empty(yielded: dict[str, bool], config: Config, settings: LintSettings) -> list[files.ReadError]:
@@ -339,28 +343,6 @@ def _terminable() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _built_images(config: Config, sources: list[files.Source]) -> dict[Path, frozenset[str]]:
-    """For each of `sources` that a service of the manifest names, the containers whose image the
-    builder renders (a placeholder there is by design)."""
-    if not config.services:
-        return {}
-    from taskdeflint.readers.dockerfile import service_refs
-
-    names: dict[Path, set[str]] = {}
-    for ref in service_refs(config):
-        if not isinstance(ref, tuple):
-            names.setdefault(ref.task_definition, set()).add(ref.container)
-    found: dict[Path, frozenset[str]] = {}
-    for source in sources:
-        try:
-            resolved = source.path.resolve() if source.path is not None else None
-        except (OSError, RuntimeError):
-            continue
-        if resolved in names:
-            found[source.path] = frozenset(names[resolved])  # type: ignore[index]
-    return found
 
 
 def run(settings: LintSettings, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -415,8 +397,7 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
 
     global _WORKER, _DOCKERFILES, _BUILT
     _WORKER = (Linter(catalogue, policy), policy.max_bytes, settings.cwd, config.root)
-    _DOCKERFILES = _dockerfile_facts(config, sources, stderr if settings.verbose else None)
-    _BUILT = _built_images(config, sources)
+    _DOCKERFILES, _BUILT = _manifest_facts(config, sources, stderr if settings.verbose else None)
     results: list[FileResult] = []
     # What each path, folder or include glob gave: a lint that finds nothing to lint is no pass.
     if settings.paths:

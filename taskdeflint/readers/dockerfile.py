@@ -587,13 +587,12 @@ def read_facts(service: ServiceRef, config: Config) -> DockerfileFacts | str:
     )
 
 
-def facts_for(
+def services_of(
     config: Config, paths: Iterable[Path], warn: Callable[[str], None] | None = None
-) -> dict[Path, dict[str, DockerfileFacts]]:
-    """For each of `paths` (files about to be linted) that a service names as its task definition, the
-    facts of the services' Dockerfiles by container name. Keys are the given path objects."""
-    if not config.services:
-        return {}
+) -> dict[Path, list[ServiceRef]]:
+    """For each of `paths` (files about to be linted) that a service of the manifest names as its task
+    definition, those services. Keys are the given path objects; services that cannot be used are passed
+    over, with a word to `warn`."""
     refs: dict[Path, list[ServiceRef]] = {}
     for ref in service_refs(config):
         if isinstance(ref, tuple):
@@ -601,16 +600,24 @@ def facts_for(
                 warn(f"services.{ref[0]}: Dockerfile checks skipped: {ref[1]}")
             continue
         refs.setdefault(ref.task_definition, []).append(ref)
+    wanted: dict[Path, list[ServiceRef]] = {}
     if not refs:
-        return {}
-    wanted: list[tuple[Path, list[ServiceRef]]] = []
+        return wanted
     for path in paths:
         try:
             services = refs.get(path.resolve())
         except (OSError, RuntimeError):
             continue
         if services:
-            wanted.append((path, services))
+            wanted[path] = services
+    return wanted
+
+
+def facts_for(
+    config: Config, wanted: dict[Path, list[ServiceRef]], warn: Callable[[str], None] | None = None
+) -> dict[Path, dict[str, DockerfileFacts]]:
+    """For each file of `wanted` (see `services_of`), the facts of its services' Dockerfiles by container
+    name."""
     if not wanted:
         return {}
     try:
@@ -622,7 +629,7 @@ def facts_for(
     found: dict[Path, dict[str, DockerfileFacts]] = {}
     read: dict[ServiceRef, DockerfileFacts | str] = {}
     problems: list[str] = []
-    for path, services in wanted:
+    for path, services in wanted.items():
         facts: dict[str, DockerfileFacts] = {}
         for service in services:
             if service not in read:

@@ -209,7 +209,7 @@ def load(
         loaded.raws.append(Raw(NOT_A_TASK_DEFINITION, message, pointer=pointer))
         return loaded
     loaded.targets = targets
-    if expression is not None and placeholders is not None and present(text, expression, placeholders):
+    if expression is not None and present(text, expression, placeholders or ()):
         from taskdeflint.readers.deploytime import mark_placeholders
 
         mark_placeholders(loaded, expression)

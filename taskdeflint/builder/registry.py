@@ -20,9 +20,11 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
+
+from taskdeflint.builder.references import Repository, in_cidrs, is_loopback
 
 MANIFEST_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -297,3 +299,38 @@ class RegistryClient:
         else:
             why = " ".join(str(reason).split())[:200]
         return f"registry {self.host} is not reachable at {self.base}/v2/: {why}"
+
+
+class Registries:
+    """One client per registry host, shared by threads. A loopback registry, or one named insecure (by host
+    name, or by a CIDR its address is in, as the engine lists them), is spoken to over plain HTTP; any other
+    over HTTPS."""
+
+    def __init__(
+        self,
+        credentials: Callable[[Repository], Credentials | None],
+        insecure_names: Sequence[str] = (),
+        insecure_cidrs: Sequence[str] = (),
+    ) -> None:
+        self._credentials = credentials
+        self._insecure_names = tuple(insecure_names)
+        self._insecure_cidrs = list(insecure_cidrs)
+        self._clients: dict[str, RegistryClient] = {}
+        self._lock = threading.Lock()
+
+    def for_repository(self, repository: Repository) -> RegistryClient:
+        host = repository.api_host
+        with self._lock:
+            client = self._clients.get(host)
+            if client is None:
+                if is_loopback(host):
+                    scheme, verify = "http", True
+                elif host in self._insecure_names or in_cidrs(host, self._insecure_cidrs):
+                    # The engine talks plain HTTP to a registry it lists as insecure (after trying HTTPS
+                    # without verification, which is not tried here).
+                    scheme, verify = "http", False
+                else:
+                    scheme, verify = "https", True
+                client = RegistryClient(host, scheme, lambda: self._credentials(repository), verify=verify)
+                self._clients[host] = client
+            return client

@@ -35,8 +35,8 @@ from taskdeflint.builder import context as build_context
 from taskdeflint.builder.auth import CredentialSource
 from taskdeflint.builder.display import Display, choose
 from taskdeflint.builder.manifest import ManifestError, Service, load_services
-from taskdeflint.builder.references import Repository, check_tag, in_cidrs, is_loopback
-from taskdeflint.builder.registry import RegistryClient, RegistryError
+from taskdeflint.builder.references import Repository, check_tag
+from taskdeflint.builder.registry import Registries, RegistryClient, RegistryError
 from taskdeflint.builder.render import TaskDefinitionError, load_task_definition, render
 from taskdeflint.config import Config, ConfigError, discover
 
@@ -153,10 +153,9 @@ class _Run:
         self.abort = threading.Event()  # Ctrl-C: running steps stop too
         self.lock = threading.Lock()
         self.credentials = CredentialSource()
-        self.registries: dict[str, RegistryClient] = {}
+        self.registries = Registries(self.credentials.for_repository)
         self.engine: dockersdk.Engine | None = None
         self.display: Display = Display(stdout, stderr)
-        self.insecure: tuple[list[str], list[str]] = ([], [])
         self.metadata_failed = False
         self.cli: buildkit.DockerCLI | None = None
         self.bridge: bool | None = None
@@ -190,9 +189,10 @@ class _Run:
                 return EXIT_FAILED
         if self.engine is not None:
             try:
-                self.insecure = self.engine.insecure_registries()
+                cidrs, names = self.engine.insecure_registries()
             except dockersdk.EngineError:
-                self.insecure = ([], [])
+                cidrs, names = [], []
+            self.registries = Registries(self.credentials.for_repository, names, cidrs)
         plans = self._plans(services, config)
         if settings.dry_run:
             return self._dry_run(plans)
@@ -357,24 +357,7 @@ class _Run:
         return self._registry_for(service.repository)
 
     def _registry_for(self, repository: Repository) -> RegistryClient:
-        host = repository.api_host
-        with self.lock:
-            client = self.registries.get(host)
-            if client is None:
-                cidrs, names = self.insecure
-                if is_loopback(host):
-                    scheme, verify = "http", True
-                elif host in names or in_cidrs(host, cidrs):
-                    # The engine talks plain HTTP to a registry it lists as insecure (after trying HTTPS
-                    # without verification, which is not tried here).
-                    scheme, verify = "http", False
-                else:
-                    scheme, verify = "https", True
-                client = RegistryClient(
-                    host, scheme, lambda: self.credentials.for_repository(repository), verify=verify
-                )
-                self.registries[host] = client
-            return client
+        return self.registries.for_repository(repository)
 
     # -- dry run ------------------------------------------------------------------------------------
 

@@ -26,8 +26,8 @@ from typing import Any, TextIO
 
 from taskdeflint.builder.auth import CredentialSource
 from taskdeflint.builder.platforms import split_image
-from taskdeflint.builder.references import Repository, is_loopback
-from taskdeflint.builder.registry import RegistryClient, RegistryError
+from taskdeflint.builder.references import Repository
+from taskdeflint.builder.registry import Registries, RegistryClient, RegistryError
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.formats import escape_controls
 
@@ -61,17 +61,13 @@ class ImageFacts:
 class Verifier:
     insecure: tuple[str, ...] = ()
     credentials: CredentialSource = field(default_factory=CredentialSource)
-    clients: dict[str, RegistryClient] = field(default_factory=dict)
+    registries: Registries | None = None
     cache: dict[str, ImageFacts] = field(default_factory=dict)
 
     def client(self, repository: Repository) -> RegistryClient:
-        host = repository.api_host
-        if host not in self.clients:
-            scheme = "http" if is_loopback(host) or host in self.insecure else "https"
-            self.clients[host] = RegistryClient(
-                host, scheme, lambda: self.credentials.for_repository(repository)
-            )
-        return self.clients[host]
+        if self.registries is None:
+            self.registries = Registries(self.credentials.for_repository, self.insecure)
+        return self.registries.for_repository(repository)
 
     def facts(self, image: str) -> ImageFacts | None:
         """None for what is not an image reference (a template)."""

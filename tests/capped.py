@@ -23,13 +23,18 @@ class Capped:
     stderr: str
 
 
+def set_caps(address_space: int = ADDRESS_SPACE, seconds: int = SECONDS) -> None:
+    """Cap this process (a child, from `preexec_fn`) at `address_space` bytes and `seconds` of CPU time."""
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+
+
 def capped_lint(cwd: Path, *arguments: str, address_space: int = ADDRESS_SPACE) -> Capped:
-    """`taskdeflint lint --format json --show info ARGUMENTS` in `cwd` (every finding), in a child limited to `address_space` bytes of
-    memory and SECONDS of CPU time (and of wall-clock time)."""
+    """`taskdeflint lint --format json --show info ARGUMENTS` in `cwd` (every finding), in a child limited
+    to `address_space` bytes of memory and SECONDS of CPU time (and of wall-clock time)."""
 
     def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-        resource.setrlimit(resource.RLIMIT_CPU, (SECONDS, SECONDS))
+        set_caps(address_space)
 
     process = subprocess.run(
         [sys.executable, "-m", "taskdeflint", "lint", "--format", "json", "--show", "info", *arguments],

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import signal
 import stat
 import subprocess
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.capped import set_caps
 from tests.conftest import lint
 
 # What one lint run may use: a few seconds, and far less memory than a pathological input would take.
@@ -28,8 +28,7 @@ PRIVILEGED = GOOD.replace('"memory": 512', '"memory": 512, "privileged": true')
 
 
 def _limits() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-    resource.setrlimit(resource.RLIMIT_CPU, (TIMEOUT, TIMEOUT))
+    set_caps(ADDRESS_SPACE, TIMEOUT)
 
 
 def _env(**extra: str) -> dict[str, str]:

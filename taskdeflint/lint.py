@@ -191,12 +191,15 @@ _BUILT: dict[Path, frozenset[str]] = {}
 PARALLEL_MIN_FILES = 64
 
 
-def _lint_source(source: files.Source) -> FileResult | files.ReadError | None:
+def _lint_source(source: files.Source, data: bytes | None = None) -> FileResult | files.ReadError | None:
+    """One file's result; `data` is its bytes when they are read already."""
     assert _WORKER is not None
     linter, max_bytes, cwd, root = _WORKER
-    data = files.read(source, max_bytes)
-    if data is None or isinstance(data, files.ReadError):
-        return data
+    if data is None:
+        read = files.read(source, max_bytes)
+        if read is None or isinstance(read, files.ReadError):
+            return read
+        data = read
     match_path = _relative_path(source.display, cwd, root)
     dockerfiles = _DOCKERFILES.get(source.path) if _DOCKERFILES and source.path is not None else None
     built = _BUILT.get(source.path, ()) if _BUILT and source.path is not None else ()
@@ -280,6 +283,32 @@ def _is_heavy(source: files.Source) -> bool:
         return source.path is not None and source.path.stat().st_size > HEAVY_BYTES
     except OSError:
         return False
+
+
+def _second_pass(
+    linter: Linter, done: list[tuple[files.Source, FileResult | files.ReadError | None]]
+) -> list[tuple[files.Source, FileResult | files.ReadError | None]]:
+    """Lint again, now that every file is read, the files whose services name a task definition by
+    family or ARN: the run's task definitions are looked up by family among the files that have it."""
+    if not any(isinstance(result, FileResult) and result.pending for _, result in done):
+        return done
+    from taskdeflint.engine.links import Links
+
+    families: dict[str, list[Path]] = {}
+    for source, result in done:
+        if isinstance(result, FileResult) and source.path is not None:
+            for family in dict.fromkeys(result.families):
+                families.setdefault(family, []).append(source.path)
+    linter.links = Links(linter.read_taskdefs, families)
+    try:
+        return [
+            (source, _lint_source(source, result.data))
+            if isinstance(result, FileResult) and result.pending
+            else (source, result)
+            for source, result in done
+        ]
+    finally:
+        linter.links = None
 
 
 def _manifest_facts(
@@ -404,7 +433,9 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
         yielded = dict.fromkeys((p for p in settings.paths if p != "-"), False)
     else:
         yielded = dict.fromkeys(config.include or (".",), False)
-    for source, result in zip(sources, _lint_all(sources, settings.jobs), strict=True):
+    for source, result in _second_pass(
+        _WORKER[0], list(zip(sources, _lint_all(sources, settings.jobs), strict=True))
+    ):
         if isinstance(result, files.ReadError):
             errors.append(result)
             yielded.update(dict.fromkeys(source.origins, True))  # reported already

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from taskdeflint.positions import split
 
@@ -132,3 +132,195 @@ def dotted(names: list[str]) -> str:
         else:
             out += f".{name}" if out else name
     return out
+
+
+class Resource:
+    """A resource that is not a task definition (a service, a target group, a listener, a listener rule,
+    a Cloud Map service), as rules see it.
+
+    `data` is in its API's names: the ECS API's for a service (`loadBalancers/0/containerName`), the
+    Elastic Load Balancing and Cloud Map APIs' for the others (`TargetType`, `DnsConfig/DnsRecords`).
+    `key` is its id in its document (a CloudFormation logical id, a Terraform address; empty in a file
+    that holds one resource), `label` names it in messages. `refs` maps the API pointer of each value that
+    refers to another resource of the same document to that resource's key, and `depends_on` lists the
+    keys it waits for besides (`DependsOn`, `depends_on`). `graph` is the document's resources.
+    """
+
+    kind = "resource"
+    __slots__ = ("data", "depends_on", "graph", "key", "label", "refs")
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        key: str = "",
+        label: str = "",
+        refs: dict[str, str] | None = None,
+        depends_on: tuple[str, ...] = (),
+    ) -> None:
+        self.data = data
+        self.key = key
+        self.label = label
+        self.refs: dict[str, str] = refs if refs is not None else {}
+        self.depends_on = depends_on
+        self.graph: Graph | None = None
+
+    def items(self, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The objects of a list member, with their indexes."""
+        raw = self.data.get(key)
+        if isinstance(raw, list):
+            for index, item in enumerate(raw):
+                if isinstance(item, dict):
+                    yield index, item
+
+    def linked(self, pointer: str) -> Resource | None:
+        """The resource of the same document that the value at `pointer` refers to."""
+        key = self.refs.get(pointer)
+        if key is None or self.graph is None:
+            return None
+        return self.graph.resources.get(key)
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        return value if isinstance(value, str) else None
+
+
+class Service(Resource):
+    """An ECS service, in the ECS API's names (`CreateService` input).
+
+    `taskdef` is its task definition once the run has found it (in the same document by reference, in
+    another file by family or ARN, or through ecspresso's config); `taskdef_note` says why it was not.
+    """
+
+    kind = "service"
+    __slots__ = ("taskdef", "taskdef_note")
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        key: str = "",
+        label: str = "",
+        refs: dict[str, str] | None = None,
+        depends_on: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(data, key, label, refs, depends_on)
+        self.taskdef: TaskDef | None = None
+        self.taskdef_note = ""
+
+    @property
+    def name(self) -> str:
+        return self.text("serviceName") or self.label or "service"
+
+    @property
+    def launch_type(self) -> str | None:
+        return self.text("launchType")
+
+    @property
+    def awsvpc_configuration(self) -> dict[str, Any] | None:
+        network = self.data.get("networkConfiguration")
+        inner = network.get("awsvpcConfiguration") if isinstance(network, dict) else None
+        return inner if isinstance(inner, dict) else None
+
+    def target_group(self, index: int) -> TargetGroup | None:
+        """The target group of `loadBalancers[index]`, when it is in the same document."""
+        found = self.linked(f"/loadBalancers/{index}/targetGroupArn")
+        return found if isinstance(found, TargetGroup) else None
+
+    def registry(self, index: int) -> DiscoveryService | None:
+        """The Cloud Map service of `serviceRegistries[index]`, when it is in the same document."""
+        found = self.linked(f"/serviceRegistries/{index}/registryArn")
+        return found if isinstance(found, DiscoveryService) else None
+
+
+class TargetGroup(Resource):
+    """An Elastic Load Balancing v2 target group (`CreateTargetGroup` input: `TargetType`, `Port` ...)."""
+
+    kind = "target-group"
+    __slots__ = ()
+
+    @property
+    def target_type(self) -> str | None:
+        """`TargetType`; None when it is set to a value not known before deployment. Omitted is
+        `instance`, as both the API and CloudFormation default it."""
+        if "TargetType" not in self.data:
+            return "instance"
+        return self.text("TargetType")
+
+
+class Listener(Resource):
+    """An Elastic Load Balancing v2 listener (`CreateListener` input: `DefaultActions`, `Port` ...)."""
+
+    kind = "listener"
+    __slots__ = ()
+
+
+class ListenerRule(Resource):
+    """An Elastic Load Balancing v2 listener rule (`CreateRule` input: `ListenerArn`, `Priority`,
+    `Actions`, `Conditions`)."""
+
+    kind = "listener-rule"
+    __slots__ = ()
+
+
+class DiscoveryService(Resource):
+    """A Cloud Map service (`CreateService` input of the Cloud Map API: `DnsConfig/DnsRecords` ...)."""
+
+    kind = "discovery-service"
+    __slots__ = ()
+
+    @property
+    def record_types(self) -> set[str] | None:
+        """The DNS record types it registers (`A`, `AAAA`, `SRV`, `CNAME`); empty without a DNS config,
+        None when they are not known from the document."""
+        dns = self.data.get("DnsConfig")
+        if dns is None:
+            return set()
+        if not isinstance(dns, dict) or not isinstance(dns.get("DnsRecords"), list):
+            return None
+        types = set()
+        for record in dns["DnsRecords"]:
+            kind = record.get("Type") if isinstance(record, dict) else None
+            if not isinstance(kind, str):
+                return None
+            types.add(kind)
+        return types
+
+
+class Graph:
+    """The resources of one document by key, its task definitions by key, and the references between
+    them: what a check needs to follow a service to its target group and on to a listener."""
+
+    __slots__ = ("resources", "taskdefs")
+
+    def __init__(self) -> None:
+        self.resources: dict[str, Resource] = {}
+        self.taskdefs: dict[str, TaskDef] = {}
+
+    def add(self, resource: Resource) -> None:
+        resource.graph = self
+        if resource.key:
+            self.resources[resource.key] = resource
+
+    def of_kind(self, kind: type[R]) -> Iterator[R]:
+        for resource in self.resources.values():
+            if isinstance(resource, kind):
+                yield resource
+
+    def reaches(self, start: str, goals: set[str]) -> bool:
+        """Whether the resource `start` waits, directly or through others, for one of `goals`: it refers
+        to it or depends on it (CloudFormation and Terraform create a resource after what it needs)."""
+        seen = {start}
+        stack = [start]
+        while stack:
+            resource = self.resources.get(stack.pop())
+            if resource is None:
+                continue
+            for key in (*resource.refs.values(), *resource.depends_on):
+                if key in goals:
+                    return True
+                if key not in seen:
+                    seen.add(key)
+                    stack.append(key)
+        return False
+
+
+R = TypeVar("R", bound=Resource)

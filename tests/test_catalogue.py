@@ -19,7 +19,7 @@ from taskdeflint.engine.catalogue import (
     parse_rule,
 )
 from taskdeflint.findings import Severity
-from tests.conftest import DOCUMENT_RULES, ROOT
+from tests.conftest import DOCUMENT_RULES, ROOT, lint
 
 RULES = builtin_rules()
 
@@ -96,9 +96,17 @@ def example_config(example: Example, folder: Path) -> str | None:
 def test_rule_examples(rule, number, example, lint_text, tmp_path) -> None:  # type: ignore[no-untyped-def]
     # An example with `format = "yaml"` (a CloudFormation template) is linted as taskdef.yaml.
     name = f"taskdef.{example.format}"
+    if example.taskdef is not None:
+        # A service's example: the service as service.json, the task definition it runs beside it.
+        (tmp_path / "taskdef.json").write_text(example.taskdef.strip("\n"), encoding="utf-8")
+        name = "service.json"
     result = lint_text(example.document.strip("\n"), config=example_config(example, tmp_path), name=name)
+    if example.taskdef is not None:
+        result = lint(tmp_path, "service.json", "taskdef.json")
     assert result.code in (0, 1), result.stderr
     found = [f for f in result.findings if f["rule"] == rule.id]
+    if example.taskdef is not None:
+        assert {f["path"] for f in found} <= {"service.json"}, found
     if example.kind == "bad":
         assert sorted(f["pointer"] for f in found) == sorted(example.pointers), found
     else:

@@ -17,15 +17,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from taskdeflint.data import data_dir
 from taskdeflint.findings import Severity
 
-if TYPE_CHECKING:
-    from taskdeflint.model import TaskDef
+# A check takes the resource its rule looks at (a `model.TaskDef`, a `model.Service` ...) and yields the
+# pointer (in that resource's API names) and message of each finding.
+CheckFunction = Callable[[Any], Iterable[tuple[str, str]]]
 
-CheckFunction = Callable[["TaskDef"], Iterable[tuple[str, str]]]
+# What a rule looks at (`resource` in its file): the kinds of `model.Resource`, and task definitions.
+TASK_DEFINITION = "task-definition"
+RESOURCES = (TASK_DEFINITION, "service", "target-group", "listener", "listener-rule", "discovery-service")
 
 RULE_ID = re.compile(r"^[A-Z]{2,8}[0-9]{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -33,6 +36,7 @@ RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _ENGINE_MODULES = (
     "taskdeflint.readers.",
     "taskdeflint.engine.schema:",
+    "taskdeflint.engine.links:",
     "taskdeflint.lint:",
 )
 _KEYS = frozenset(
@@ -48,6 +52,7 @@ _KEYS = frozenset(
         "message",
         "examples",
         "evidence",
+        "resource",
     }
 )
 # What an error rule rests on (issue: "an error needs evidence"): the ECS API model, AWS documentation, an
@@ -58,7 +63,9 @@ EVIDENCE = {
     "observed": "observed error message",
     "peer": "peer tool validation",
 }
-_EXAMPLE_KEYS = frozenset({"kind", "title", "document", "pointers", "config", "dockerfile", "format"})
+_EXAMPLE_KEYS = frozenset(
+    {"kind", "title", "document", "pointers", "config", "dockerfile", "format", "taskdef"}
+)
 
 
 class CatalogueError(Exception):
@@ -85,6 +92,9 @@ class Example:
     dockerfile: str | None = None
     # "yaml" for an example that is a YAML CloudFormation template (linted as taskdef.yaml).
     format: Literal["json", "yaml"] = "json"
+    # For a service's example (linted as service.json): the task definition it names, linted beside it
+    # as taskdef.json.
+    taskdef: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +111,7 @@ class Rule:
     message: str | None
     origin: Path
     evidence: str | None = None
+    resource: str = TASK_DEFINITION
 
     @property
     def evidence_label(self) -> str | None:
@@ -201,6 +212,11 @@ def parse_rule(path: Path) -> Rule:
     evidence = data.get("evidence")
     if evidence is not None and evidence not in EVIDENCE:
         raise _fail(path, f"'evidence' must be one of: {', '.join(EVIDENCE)}")
+    resource = data.get("resource", TASK_DEFINITION)
+    if resource not in RESOURCES:
+        raise _fail(path, f"'resource' must be one of: {', '.join(RESOURCES)}")
+    if resource != TASK_DEFINITION and schema is not None:
+        raise _fail(path, "a schema fragment checks task definitions; give a 'check' for other resources")
     examples = tuple(_parse_examples(path, data.get("examples")))
     kinds = {e.kind for e in examples}
     if kinds != {"bad", "good"}:
@@ -218,6 +234,7 @@ def parse_rule(path: Path) -> Rule:
         message=data.get("message"),
         origin=path,
         evidence=evidence,
+        resource=resource,
     )
 
 
@@ -255,7 +272,10 @@ def _parse_examples(path: Path, raw: object) -> Iterator[Example]:
         form = item.get("format", "json")
         if form not in ("json", "yaml"):
             raise _fail(path, f"example {number}: 'format' must be 'json' or 'yaml'")
-        yield Example(kind, title, document, tuple(pointers), config, dockerfile, form)
+        taskdef = item.get("taskdef")
+        if taskdef is not None and not isinstance(taskdef, str):
+            raise _fail(path, f"example {number}: 'taskdef' must be a string")
+        yield Example(kind, title, document, tuple(pointers), config, dockerfile, form, taskdef)
 
 
 def load_dir(directory: Path) -> list[Rule]:
@@ -284,6 +304,7 @@ def to_index(rules: Iterable[Rule]) -> str:
             "message": r.message,
             "file": r.origin.name,
             "evidence": r.evidence,
+            "resource": r.resource,
             "examples": [
                 {
                     "kind": e.kind,
@@ -293,6 +314,7 @@ def to_index(rules: Iterable[Rule]) -> str:
                     "config": e.config,
                     "dockerfile": e.dockerfile,
                     "format": e.format,
+                    "taskdef": e.taskdef,
                 }
                 for e in r.examples
             ],
@@ -321,6 +343,7 @@ def _from_index(directory: Path, text: str) -> list[Rule]:
                     x["config"],
                     x.get("dockerfile"),
                     x.get("format", "json"),
+                    x.get("taskdef"),
                 )
                 for x in e["examples"]
             ),
@@ -329,6 +352,7 @@ def _from_index(directory: Path, text: str) -> list[Rule]:
             message=e["message"],
             origin=directory / e["file"],
             evidence=e.get("evidence"),
+            resource=e.get("resource", TASK_DEFINITION),
         )
         for e in data["rules"]
     ]

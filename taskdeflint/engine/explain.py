@@ -24,6 +24,11 @@ def explain(rule: Rule, heading: str = "#") -> str:
         f"Default severity: **{rule.severity.label}**",
         "",
         *([f"Evidence: {rule.evidence_label}", ""] if rule.evidence_label else []),
+        *(
+            [f"Checks: each {rule.resource.replace('-', ' ')}", ""]
+            if rule.resource != "task-definition"
+            else []
+        ),
         rule.summary,
         "",
         rule.docs,
@@ -39,6 +44,13 @@ def explain(rule: Rule, heading: str = "#") -> str:
         parts.append(_shown(example.document))
         parts.append("```")
         parts.append("")
+        if example.taskdef is not None:
+            parts.append("The task definition it runs, linted beside it:")
+            parts.append("")
+            parts.append("```json")
+            parts.append(_shown(example.taskdef))
+            parts.append("```")
+            parts.append("")
         if example.dockerfile is not None:
             parts.append("The Dockerfile that builds the first container's image:")
             parts.append("")

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint.config import Suppression, glob_match
-from taskdeflint.engine.catalogue import Catalogue, CheckFunction, Rule, describe
+from taskdeflint.engine.catalogue import TASK_DEFINITION, Catalogue, CheckFunction, Rule, describe
+from taskdeflint.engine.links import Connected, Links, connect
 from taskdeflint.engine.masking import hidden_values, mask
 from taskdeflint.engine.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
+from taskdeflint.model import Service
 from taskdeflint.positions import join
 from taskdeflint.readers import base
 from taskdeflint.readers.document import load
@@ -63,6 +65,13 @@ class FileResult:
     errors: list[str] = field(default_factory=list)
     # Read and parsed, but it holds no task definition (TDL004, reported or not).
     no_task_definition: bool = False
+    # A service of it names its task definition by family or ARN, which only the whole run can find:
+    # the file is linted again once every file is read (see `lint`), and this result is replaced.
+    pending: bool = False
+    # The families of its task definitions, for the services of other files.
+    families: list[str] = field(default_factory=list)
+    # The bytes of a pending file, to lint it again without reading it again (stdin cannot be).
+    data: bytes | None = None
 
 
 @cache
@@ -102,11 +111,20 @@ class Linter:
         self.catalogue = catalogue
         self.policy = policy
         self.rules = catalogue.by_id
+        selected = [r for r in catalogue.rules if not r.engine_stage and policy.selected(r.id)]
         self._checks: list[tuple[Rule, CheckFunction | None]] = [
-            (rule, self._check(rule))
-            for rule in catalogue.rules
-            if not rule.engine_stage and policy.selected(rule.id)
+            (rule, self._check(rule)) for rule in selected if rule.resource == TASK_DEFINITION
         ]
+        # The rules on services, target groups, listeners ... by the kind of resource they look at.
+        self._resource_checks: dict[str, list[tuple[Rule, CheckFunction]]] = {}
+        for rule in selected:
+            if rule.resource != TASK_DEFINITION:
+                check = self._check(rule)
+                assert check is not None  # the catalogue refuses a schema fragment for them
+                self._resource_checks.setdefault(rule.resource, []).append((rule, check))
+        # The task definitions of the whole run, for services that name theirs by family (set by `lint`
+        # for the second pass); None in the first.
+        self.links: Links | None = None
         self._schema_selected = policy.selected(base.SCHEMA_VIOLATION) or policy.selected(base.ENUM_MISMATCH)
 
     def _check(self, rule: Rule) -> CheckFunction | None:
@@ -116,10 +134,20 @@ class Linter:
             return check
         return guard(rule, check or partial(run_fragment, rule), self.policy.rule_timeout)
 
-    def raw_findings(self, loaded: base.Loaded, failures: list[str] | None = None) -> Iterator[base.Raw]:
+    def raw_findings(
+        self,
+        loaded: base.Loaded,
+        failures: list[str] | None = None,
+        connected: Connected | None = None,
+    ) -> Iterator[base.Raw]:
         """The file's findings before the policy. A user's rule that fails is named in `failures`; without
-        that list, what the rule raised is raised here (as a bug in a built-in rule is)."""
+        that list, what the rule raised is raised here (as a bug in a built-in rule is). `connected` is
+        what `links.connect` found for the file's services."""
         yield from loaded.raws
+        if connected is not None:
+            yield from connected.raws
+        if loaded.resources and connected is not None:
+            yield from self._resource_findings(loaded, connected, failures)
         if not loaded.targets:
             return
         from taskdeflint.engine import schema
@@ -149,6 +177,49 @@ class Linter:
                     continue
                 for pointer, message in found:
                     yield target.annotate(base.Raw(rule.id, message, target.to_document(pointer)))
+
+    def read_taskdefs(self, path: Path) -> list[TaskDef]:
+        """The task definitions of a file, read as `lint` reads it, for a service of another file."""
+        with path.open("rb") as stream:
+            data = stream.read(self.policy.max_bytes + 1)
+        loaded = load(
+            data, max_bytes=self.policy.max_bytes, name=path.name, placeholders=self.policy.placeholders
+        )
+        return [] if loaded is None else [target.taskdef for target in loaded.targets]
+
+    def _resource_findings(
+        self, loaded: base.Loaded, connected: Connected, failures: list[str] | None
+    ) -> Iterator[base.Raw]:
+        """The findings of the rules on services and the other resources. A service that may run one of
+        several task definitions (the run has more than one of its family) is checked against each, and
+        only what is found for every one of them is kept."""
+        for number, placed in enumerate(loaded.resources):
+            checks = self._resource_checks.get(placed.resource.kind)
+            if not checks:
+                continue
+            candidates = connected.candidates.get(number)
+            service = placed.resource if isinstance(placed.resource, Service) else None
+            runs: list[TaskDef | None] = list(candidates) if service is not None and candidates else [None]
+            kept: dict[tuple[str, str], str] | None = None
+            for taskdef in runs:
+                if service is not None and taskdef is not None:
+                    service.taskdef = taskdef
+                found: dict[tuple[str, str], str] = {}
+                for rule, check in checks:
+                    try:
+                        for pointer, message in check(placed.resource):
+                            found.setdefault((rule.id, pointer), message)
+                    except RuleFailure as failure:
+                        if failures is None:
+                            raise failure.raised or failure from None
+                        failures.append(
+                            f"rule {describe(failure.rule)} {failure.reason}; its findings are missing"
+                        )
+                kept = found if kept is None else {k: v for k, v in kept.items() if k in found}
+            if service is not None and candidates:
+                service.taskdef = candidates[0]
+            for (rule_id, pointer), message in (kept or {}).items():
+                yield placed.annotate(base.Raw(rule_id, message, placed.to_document(pointer)))
 
     def lint(
         self,
@@ -184,6 +255,7 @@ class Linter:
         if dockerfiles:
             for target in loaded.targets:
                 target.taskdef.dockerfiles = dict(dockerfiles)
+        connected = connect(loaded, self.links, location) if loaded.resources else None
         where = path if match_path is None else match_path
         ignored = tuple(
             prefix
@@ -194,9 +266,14 @@ class Linter:
         suppressions = [s for s in self.policy.suppressions if s.files is None or glob_match(where, s.files)]
         result = FileResult(path, [], match_path=where)
         result.no_task_definition = any(raw.rule == base.NOT_A_TASK_DEFINITION for raw in loaded.raws)
+        result.families = [f for t in loaded.targets if isinstance(f := t.taskdef.data.get("family"), str)]
+        if connected is not None and connected.pending:
+            result.pending = True
+            result.data = data
+            return result  # linted in the second pass, once the run's task definitions are known
         seen: set[tuple[str, str, int | None, str]] = set()
         hidden: list[str] | None = None  # what messages may not echo whole, found at the first finding
-        for raw in self.raw_findings(loaded, result.errors if rule_failures else None):
+        for raw in self.raw_findings(loaded, result.errors if rule_failures else None, connected):
             # That the file could not be read or parsed is said whatever rules are selected: otherwise
             # `--select TDL2` would pass a file with a trailing comma (only per-file-ignores hide it).
             if not (self.policy.selected(raw.rule) or loaded.unreadable) or matches(raw.rule, ignored):

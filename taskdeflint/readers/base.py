@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from taskdeflint.model import TaskDef
+from taskdeflint.model import Resource, TaskDef
 from taskdeflint.positions import PositionMap
 
 MAX_DEPTH = 64
@@ -84,6 +84,8 @@ class Target:
     base: str
     taskdef: TaskDef
     origin: Origin | None = None
+    # Its id in its document, by which other resources there refer to it (a logical id, an address).
+    key: str = ""
 
     def annotate(self, raw: Raw) -> Raw:
         """A finding of this task definition as its origin words it (naming the resource)."""
@@ -100,12 +102,35 @@ class Target:
         return self.base + pointer
 
 
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """One resource other than a task definition (a service, a target group ...) inside a document.
+
+    `form` says what the document is (`create-service input`, `CloudFormation template` ...). Rules'
+    pointers are in the resource's API names; `origin` maps them into the document, or `base` is
+    prepended when the document holds the resource in the API's shape.
+    """
+
+    form: str
+    resource: Resource
+    base: str = ""
+    origin: Origin | None = None
+
+    def annotate(self, raw: Raw) -> Raw:
+        return raw if self.origin is None else self.origin.annotate(raw)
+
+    def to_document(self, pointer: str) -> str:
+        return self.base + pointer if self.origin is None else self.origin.to_document(pointer)
+
+
 @dataclass(slots=True)
 class Loaded:
     text: str = ""
     positions: PositionMap | None = None
     document: Any = None
     targets: list[Target] = field(default_factory=list)
+    # Services, target groups, listeners, listener rules and Cloud Map services.
+    resources: list[Placed] = field(default_factory=list)
     raws: list[Raw] = field(default_factory=list)
     # The file could not be read or parsed: its findings say why, and no rule selection hides them.
     unreadable: bool = False

@@ -94,6 +94,13 @@ def mark_placeholders(loaded: Loaded, expression: re.Pattern[str]) -> None:
         if len(found.pointers) > MAX_PLACEHOLDERS:
             taskdef._worlds = []  # too many to try each: no rule's finding can be certain
         loaded.targets[index] = replace(target, taskdef=taskdef)
+    for placed in loaded.resources:
+        found = Found()
+        mark(placed.resource.data, {}, "", expression, found)
+        if found.pointers:
+            first = first or placed.to_document(found.pointers[0])
+            total.pointers += found.pointers
+            total.texts += found.texts
     if total.texts:
         loaded.raws.append(Raw(PLACEHOLDERS, message(total), pointer=first))
 

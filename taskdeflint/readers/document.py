@@ -197,6 +197,13 @@ def load(
 
         drop_nulls(loaded)
     targets = find_targets(loaded.document)
+    if isinstance(targets, str | tuple):
+        from taskdeflint.readers import services
+
+        found = services.find(loaded.document)
+        if found is not None:
+            loaded.resources = found
+            targets = []
     if not explicit and isinstance(loaded.document, list) and isinstance(targets, list):
         from taskdeflint.readers.containerlist import looks_like_container_list
 
@@ -241,4 +248,9 @@ def looks_like_task_definition(data: bytes) -> bool:
         or (data.lstrip()[:1] == b"[" and b'"image"' in data)
         or b"AWS::ECS::TaskDefinition" in data
         or (b"format_version" in data and b"aws_ecs_task_definition" in data)
+        or b"serviceName" in data
+        or b"loadBalancers" in data
+        or b"desiredCount" in data
+        or b"AWS::ECS::Service" in data
+        or (b"format_version" in data and b"aws_ecs_service" in data)
     )

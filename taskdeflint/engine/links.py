@@ -1,0 +1,236 @@
+"""What ties a service to the rest of a deployment: its task definition, and, in a template or a plan,
+its target groups, listeners and Cloud Map services.
+
+Inside one document a reader records references by key (`Ref`, `Fn::GetAtt`, Terraform addresses) and
+`connect` follows them. A service that names its task definition by family, `family:revision` or ARN
+finds it among the files of the run, which only the run knows once every file is read (`Links`); an
+ecspresso service definition finds it through the `ecspresso.yml` beside it. A service whose task
+definition is none of these is said once (TDL800) and gets only the checks that need nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from taskdeflint.model import Graph, Service, TaskDef
+from taskdeflint.readers import base
+
+TASKDEF_NOT_LINTED = "TDL800"
+
+# arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION (any partition), or FAMILY[:REVISION].
+_ARN = re.compile(r"^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition/(.+)$")
+_REFERENCE = re.compile(r"^([A-Za-z0-9_-]{1,255})(?::([0-9]{1,9}))?$")
+ECSPRESSO_CONFIGS = ("ecspresso.yml", "ecspresso.yaml", "ecspresso.json")
+
+
+def parse_reference(reference: str) -> tuple[str, int | None] | None:
+    """The family and revision a `taskDefinition` value names, or None when it names none."""
+    match = _ARN.match(reference.strip())
+    found = _REFERENCE.match(match.group(1) if match else reference.strip())
+    if found is None:
+        return None
+    return found.group(1), int(found.group(2)) if found.group(2) else None
+
+
+def family_of(taskdef: TaskDef) -> tuple[str, int | None] | None:
+    family = taskdef.data.get("family")
+    revision = taskdef.data.get("revision")
+    if not isinstance(family, str):
+        return None
+    return family, revision if isinstance(revision, int) and not isinstance(revision, bool) else None
+
+
+def _matches(wanted: tuple[str, int | None], have: tuple[str, int | None] | None) -> bool:
+    """A family names every revision of it; `family:revision` only that revision (or a file without
+    one: register input, a template, which registers the next revision)."""
+    return have is not None and have[0] == wanted[0] and (wanted[1] is None or have[1] in (None, wanted[1]))
+
+
+@dataclass
+class Links:
+    """The task definitions of the whole run, for services that name theirs by family.
+
+    `families` lists, for each family, the files whose task definitions have it; None while the run's
+    files are still being read (then a service that needs another file is left for the second pass).
+    `read` gives the task definitions of a file.
+    """
+
+    read: Callable[[Path], list[TaskDef]]
+    families: dict[str, list[Path]] | None = None
+    _cache: dict[Path, list[TaskDef]] = field(default_factory=dict)
+
+    def taskdefs(self, path: Path) -> list[TaskDef]:
+        found = self._cache.get(path)
+        if found is None:
+            try:
+                found = self.read(path)
+            except OSError:
+                found = []
+            self._cache[path] = found
+        return found
+
+    def by_reference(self, wanted: tuple[str, int | None], near: Path | None) -> list[TaskDef] | None:
+        """The task definitions of the run that `wanted` names (those in the service's own folder when
+        there are several), or None when the run is not read yet."""
+        if self.families is None:
+            return None
+        paths = self.families.get(wanted[0], [])
+        if near is not None and len(paths) > 1:
+            close = [p for p in paths if p.parent == near.parent]
+            paths = close or paths
+        return [t for path in paths for t in self.taskdefs(path) if _matches(wanted, family_of(t))]
+
+
+def ecspresso_taskdef(location: Path) -> Path | None:
+    """The task definition file that an ecspresso config in the service definition's folder (or one
+    above) ties to it: `service_definition` names the file, `task_definition` its task definition."""
+    folder = location.parent
+    for _ in range(3):
+        for name in ECSPRESSO_CONFIGS:
+            config = folder / name
+            if config.is_file():
+                found = _ecspresso_pair(config, location)
+                if found is not None:
+                    return found
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return None
+
+
+def _ecspresso_pair(config: Path, location: Path) -> Path | None:
+    try:
+        text = config.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(text) > 1_000_000:
+        return None
+    try:
+        if config.suffix == ".json":
+            import json
+
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception:  # an unreadable config ties nothing; ecspresso itself reports it
+        return None
+    if not isinstance(data, dict):
+        return None
+    service, taskdef = data.get("service_definition"), data.get("task_definition")
+    if not isinstance(service, str) or not isinstance(taskdef, str) or "{{" in service + taskdef:
+        return None
+    try:
+        if (config.parent / service).resolve() != location.resolve():
+            return None
+    except OSError:
+        return None
+    return config.parent / taskdef
+
+
+@dataclass
+class Connected:
+    """What `connect` found: per service, the task definitions it may run (several when the run has
+    more than one candidate: a finding must then hold for each), and what is left for the second pass."""
+
+    candidates: dict[int, list[TaskDef]] = field(default_factory=dict)
+    raws: list[base.Raw] = field(default_factory=list)
+    pending: bool = False
+
+
+def connect(loaded: base.Loaded, links: Links | None, location: Path | None) -> Connected:
+    """Give each resource its document's graph and each service its task definition."""
+    out = Connected()
+    if not loaded.resources:
+        return out
+    graph = Graph()
+    for target in loaded.targets:
+        if target.key:
+            graph.taskdefs[target.key] = target.taskdef
+    for placed in loaded.resources:
+        graph.add(placed.resource)
+    for number, placed in enumerate(loaded.resources):
+        service = placed.resource
+        if not isinstance(service, Service):
+            continue
+        found, note = _find(service, graph, loaded.targets, links, location)
+        if found is None:
+            out.pending = True
+            continue
+        out.candidates[number] = found
+        service.taskdef = found[0] if found else None
+        service.taskdef_note = note
+        if not found and note:
+            pointer = "/taskDefinition" if "taskDefinition" in service.data else ""
+            raw = base.Raw(TASKDEF_NOT_LINTED, note, placed.to_document(pointer))
+            out.raws.append(placed.annotate(raw))
+    return out
+
+
+def _find(
+    service: Service,
+    graph: Graph,
+    targets: Iterable[base.Target],
+    links: Links | None,
+    location: Path | None,
+) -> tuple[list[TaskDef] | None, str]:
+    """The candidates for the service's task definition (None: only the second pass can tell) and, when
+    there is none, why."""
+    name = f"service {service.name}" if service.name != "service" else "this service"
+    key = service.refs.get("/taskDefinition")
+    if key is not None:
+        taskdef = graph.taskdefs.get(key)
+        if taskdef is not None:
+            return [taskdef], ""
+        return [], ""  # a resource of the template that is no task definition it holds: the schema's
+    reference = service.data.get("taskDefinition")
+    if reference is None:
+        if location is not None:
+            path = ecspresso_taskdef(location)
+            if path is not None:
+                reader = links.taskdefs if links is not None else _read_alone
+                found = reader(path)
+                if found:
+                    return found[:1], ""
+                return [], (
+                    f"The task definition that ecspresso's config names for {name} ({path.name}) could "
+                    "not be read; the checks that compare the service with it were skipped"
+                )
+        return [], ""
+    if not isinstance(reference, str):
+        return [], (
+            f"The task definition of {name} is known only when deployed; the checks that compare the "
+            "service with it were skipped"
+        )
+    wanted = parse_reference(reference)
+    if wanted is None:
+        return [], ""
+    here = [t for t in targets if _matches(wanted, family_of(t.taskdef))]
+    if here:
+        return [t.taskdef for t in here], ""
+    if links is None:
+        return None, ""
+    elsewhere = links.by_reference(wanted, location)
+    if elsewhere is None:
+        return None, ""
+    if elsewhere:
+        return elsewhere, ""
+    return [], (
+        f'Task definition "{reference}" of {name} is not among the files linted; the checks that compare '
+        "the service with it were skipped"
+    )
+
+
+def _read_alone(path: Path) -> list[TaskDef]:
+    from taskdeflint.readers.document import load
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    loaded = load(data, name=path.name)
+    return [] if loaded is None else [t.taskdef for t in loaded.targets]

@@ -1,0 +1,109 @@
+"""ECS services kept as the ECS API's JSON: `create-service` and `update-service` input
+(`--cli-input-json`), their output and `describe-services` output, and ecspresso's
+`ecs-service-def.json` (create-service input without the names, which ecspresso's config gives).
+
+The values are already in the API's names, so each service is placed by a base pointer
+(`/services/0` in describe output). Which task definition a service runs (`taskDefinition`: a family,
+`family:revision` or an ARN; ecspresso's config for ecspresso) is found by the run, across files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taskdeflint.model import Service
+from taskdeflint.readers.base import Placed
+
+CREATE = "create-service input"
+UPDATE = "update-service input"
+DESCRIBE = "describe-services output"
+OUTPUT = "create-service output"
+ECSPRESSO = "ecspresso service definition"
+
+# Members only a service has (not a task definition, not a container): one of them, beside members all
+# of which a service may have, tells a service definition without a name (ecspresso's) from other JSON.
+MARKERS = frozenset(
+    {
+        "loadBalancers",
+        "serviceRegistries",
+        "desiredCount",
+        "launchType",
+        "capacityProviderStrategy",
+        "platformVersion",
+        "deploymentConfiguration",
+        "networkConfiguration",
+        "healthCheckGracePeriodSeconds",
+        "schedulingStrategy",
+        "deploymentController",
+        "serviceConnectConfiguration",
+    }
+)
+# CreateService and UpdateService input and the Service of describe output (ECS API model), and the
+# AWS CLI's own members (`--cli-input-json` takes none of its own, but `generate-cli-skeleton` output
+# is what users start from).
+MEMBERS = MARKERS | {
+    "cluster",
+    "serviceName",
+    "service",
+    "taskDefinition",
+    "availabilityZoneRebalancing",
+    "clientToken",
+    "role",
+    "placementConstraints",
+    "placementStrategy",
+    "tags",
+    "enableECSManagedTags",
+    "propagateTags",
+    "enableExecuteCommand",
+    "volumeConfigurations",
+    "vpcLatticeConfigurations",
+    "forceNewDeployment",
+    "serviceArn",
+    "clusterArn",
+    "status",
+    "runningCount",
+    "pendingCount",
+    "platformFamily",
+    "taskSets",
+    "deployments",
+    "roleArn",
+    "events",
+    "createdAt",
+    "currentServiceDeployment",
+    "currentServiceRevisions",
+    "createdBy",
+    "resourceManagementType",
+}
+
+
+def _is_service(value: object, named: bool) -> bool:
+    if not isinstance(value, dict) or not value:
+        return False
+    if named and isinstance(value.get("serviceName"), str):
+        return True
+    return bool(MARKERS.intersection(value)) and all(key in MEMBERS for key in value)
+
+
+def find(document: object) -> list[Placed] | None:
+    """The services of a document in the API's shape, or None when it is no such document."""
+    if not isinstance(document, dict):
+        return None
+    services = document.get("services")
+    if isinstance(services, list) and services and all(_is_service(s, True) for s in services):
+        return [_placed(DESCRIBE, s, f"/services/{i}") for i, s in enumerate(services)]
+    inner = document.get("service")
+    if isinstance(inner, dict) and _is_service(inner, True):
+        return [_placed(OUTPUT, inner, "/service")]
+    if isinstance(document.get("serviceName"), str) and _is_service(document, True):
+        return [_placed(CREATE, document, "")]
+    if isinstance(inner, str) and _is_service(document, False):
+        return [_placed(UPDATE, document, "")]
+    if "serviceName" not in document and "service" not in document and _is_service(document, False):
+        return [_placed(ECSPRESSO, document, "")]
+    return None
+
+
+def _placed(form: str, data: dict[str, Any], base: str) -> Placed:
+    name = data.get("serviceName") or data.get("service")
+    label = f'service "{name}"' if isinstance(name, str) and name else ""
+    return Placed(form, Service(data, label=label), base)

@@ -178,3 +178,21 @@ def test_a_folder_search_finds_service_files(tmp_path: Path) -> None:
     write(tmp_path, "package.json", {"name": "web", "version": "1.0.0"})
     result = lint(tmp_path, ".", verbose=True)
     assert "linted 2 files" in result.stderr
+
+
+def test_a_service_definition_is_found_in_a_folder_by_its_service_members(tmp_path: Path) -> None:
+    # An ecspresso daemon service: no serviceName, no desiredCount, no load balancer.
+    write(
+        tmp_path,
+        "ecspresso.yml",
+        "service_definition: ecs-service-def.json\ntask_definition: ecs-task-def.json\n",
+    )
+    write(tmp_path, "ecs-task-def.json", {**TASKDEF, "family": "agent"})
+    daemon = {
+        "launchType": "EC2",
+        "schedulingStrategy": "DAEMON",
+        "deploymentController": {"type": "EXTERNAL"},
+    }
+    write(tmp_path, "ecs-service-def.json", daemon)
+    found = rule_findings(lint(tmp_path, "."), "TDL820")
+    assert [(f["path"], f["line"], f["column"]) for f in found] == [("ecs-service-def.json", 3, 3)]

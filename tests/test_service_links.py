@@ -211,3 +211,18 @@ def test_ecspresso_drops_an_unknown_member_with_a_warning(tmp_path: Path) -> Non
     rows = [(f["rule"], f["severity"], f["line"], f["column"]) for f in result.findings]
     assert rows == [("TDL023", "warning", 4, 3)]
     assert result.code == 0
+
+
+def test_an_ecspresso_config_of_another_name_ties_its_files(tmp_path: Path) -> None:
+    write(tmp_path, "staging.yml", ECSPRESSO.replace("ecs-", "staging-"))
+    write(tmp_path, "staging-task-def.json", TASKDEF)
+    write(tmp_path, "staging-service-def.json", service(None))
+    result = lint(tmp_path, "staging-service-def.json")
+    assert [f["line"] for f in rule_findings(result, "TDL801")] == [6]
+
+
+def test_an_ecspresso_service_without_a_config_says_so_once(tmp_path: Path) -> None:
+    write(tmp_path, "ecs-service-def.json", service(None))
+    [note] = rule_findings(lint(tmp_path, "ecs-service-def.json"), "TDL800")
+    assert (note["line"], note["column"]) == (1, 1)
+    assert "no ecspresso config beside it names the file as its service_definition" in note["message"]

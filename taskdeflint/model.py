@@ -192,7 +192,7 @@ class Service(Resource):
     """
 
     kind = "service"
-    __slots__ = ("taskdef", "taskdef_note")
+    __slots__ = ("form", "taskdef", "taskdef_note")
 
     def __init__(
         self,
@@ -205,6 +205,9 @@ class Service(Resource):
         super().__init__(data, key, label, refs, depends_on)
         self.taskdef: TaskDef | None = None
         self.taskdef_note = ""
+        # What the document is (`readers.base.Placed.form`), where the tool that deploys it matters:
+        # ecspresso reads its service definition as the ECS API's Service, not CreateService input.
+        self.form = ""
 
     @property
     def name(self) -> str:

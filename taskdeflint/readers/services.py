@@ -117,4 +117,6 @@ def find(document: object) -> list[Placed] | None:
 def _placed(form: str, data: dict[str, Any], base: str) -> Placed:
     name = data.get("serviceName") or data.get("service")
     label = f'service "{name}"' if isinstance(name, str) and name else ""
-    return Placed(form, Service(data, label=label), base)
+    service = Service(data, label=label)
+    service.form = form
+    return Placed(form, service, base)

@@ -1,11 +1,11 @@
-"""The service rules (TDL802-TDL817, TDL820) at their line, column and pointer in the JSON forms that
+"""The service rules (TDL802-TDL824) at their line, column and pointer in the JSON forms that
 people keep services in: `aws ecs create-service --cli-input-json` input beside register input,
 `describe-services` output beside `describe-task-definition` output, and ecspresso projects
 (`ecspresso.yml`, `ecs-service-def.json`, `ecs-task-def.json`, with `{{ must_env `X` }}` placeholders).
 
-The fixtures are under tests/services/: one folder of broken services per form (every rule fires in each
-form), `good/` (the same services put right, in each form) and `placeholders/` (an ecspresso project whose
-values are filled in at deploy time).
+The fixtures are under tests/services/: one folder of broken services per form (each rule fires in each
+form that has a place for it, with `extra/` for TDL821-TDL824), `good/` (the same services put right, in each form) and
+`placeholders/` (an ecspresso project whose values are filled in at deploy time).
 """
 
 from __future__ import annotations
@@ -118,24 +118,62 @@ ECSPRESSO: list[Found] = [
 
 FORMS = {"describe": DESCRIBE, "create": CREATE, "ecspresso": ECSPRESSO}
 
+# A legacy service moved to awsvpc: a Classic Load Balancer, two registries, an EC2 platform version, a role.
+EXTRA: dict[str, list[Found]] = {
+    "create": [
+        ("legacy-service.json", "TDL823", 7, 13, "/loadBalancers/0/loadBalancerName"),
+        ("legacy-service.json", "TDL824", 16, 9, "/serviceRegistries/1"),
+        ("legacy-service.json", "TDL821", 22, 5, "/platformVersion"),
+        ("legacy-service.json", "TDL822", 23, 5, "/role"),
+    ],
+    "describe": [
+        ("services.json", "TDL823", 9, 21, "/services/0/loadBalancers/0/loadBalancerName"),
+        ("services.json", "TDL824", 18, 17, "/services/0/serviceRegistries/1"),
+    ],
+    # ecspresso drops `role` (TDL023), so ECS never sees it: no TDL822.
+    "ecspresso": [
+        ("ecs-service-def.json", "TDL823", 14, 7, "/loadBalancers/0/loadBalancerName"),
+        ("ecs-service-def.json", "TDL821", 27, 3, "/platformVersion"),
+        ("ecs-service-def.json", "TDL824", 33, 5, "/serviceRegistries/1"),
+    ],
+}
+
 
 @pytest.mark.parametrize("form", FORMS)
 def test_every_rule_at_its_place_in_each_form(form: str, tmp_path: Path) -> None:
     result = lint(copy(form, tmp_path), ".")
     assert service_findings(result) == FORMS[form]
     assert result.code == 1
+    extra = lint(copy(f"extra/{form}", tmp_path), ".")
+    assert service_findings(extra) == EXTRA[form]
+    assert extra.code == 1
+
+
+def test_ecspresso_drops_the_role_so_ecs_never_refuses_it(tmp_path: Path) -> None:
+    result = lint(copy("extra/ecspresso", tmp_path), ".")
+    [dropped] = rule_findings(result, "TDL023")
+    assert (dropped["line"], dropped["column"], dropped["pointer"]) == (28, 3, "/role")
+    assert rule_findings(result, "TDL822") == []
+
+
+# Where a rule has no place in a form. TDL800 and TDL801 have tests of their own; TDL803, TDL812 need a
+# target group or a Cloud Map service in the same document, which only templates and plans hold (as do
+# TDL818 and TDL819).
+NOT_IN_FORM = {
+    # The ECS API model's Service keeps Service Connect in each deployment, not in the service; it
+    # reports roleArn, not role; ECS gives an EC2 service no platform version.
+    "describe": {"TDL814", "TDL821", "TDL822"},
+    "create": set(),
+    "ecspresso": {"TDL822"},
+}
 
 
 def test_each_form_shows_every_service_rule_that_needs_no_other_resource() -> None:
-    """TDL800 and TDL801 have tests of their own; TDL803 and TDL812 need a target group or a Cloud Map
-    service in the same document, which only templates and plans hold. describe-services output keeps
-    Service Connect in each deployment, not in the service (ECS API model, Service), so TDL814 has no
-    place there."""
     rules = {r.id for r in builtin_rules() if r.resource == "service" and r.id.startswith("TDL8")}
     rules -= {"TDL800", "TDL801", "TDL803", "TDL812", "TDL818", "TDL819"}
     for form, expected in FORMS.items():
-        shown = rules - {"TDL814"} if form == "describe" else rules
-        assert {rule for _, rule, *_ in expected} == shown, form
+        shown = {rule for _, rule, *_ in expected + EXTRA[form]}
+        assert shown == rules - NOT_IN_FORM[form], form
 
 
 def test_describe_output_messages_name_the_service_and_the_values(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from taskdeflint.checks.common import integer, task_cpu
 from taskdeflint.checks.networking import network_mode, parse_port_range
 from taskdeflint.model import Container, Service, TaskDef
+from taskdeflint.readers.services import CREATE
 
 
 def _container(taskdef: TaskDef, name: str) -> Container | None:
@@ -555,3 +556,62 @@ def daemon_scheduling_not_supported(service: Service) -> Iterator[tuple[str, str
         "/schedulingStrategy",
         f'{_name(service)} uses schedulingStrategy "DAEMON", which {why} does not support (use "REPLICA")',
     )
+
+
+# --- TDL821 - TDL824 ------------------------------------------------------------------------------
+
+
+def platform_version_with_ec2(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL821: a platformVersion with the EC2 launch type."""
+    version = service.text("platformVersion")
+    if service.launch_type == "EC2" and version is not None:
+        yield (
+            "/platformVersion",
+            f'{_name(service)} sets platformVersion "{version}" with launch type "EC2"; only Fargate takes a '
+            "platform version",
+        )
+
+
+def service_role_not_permitted(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL822: a `role` for a service that has no load balancer, or whose task definition uses awsvpc."""
+    role = service.text("role")
+    # Only CreateService takes `role` (a template's or plan's service is created by it, form ""): in
+    # update-service input and describe output it is an unknown member (TDL003), and ecspresso drops it
+    # (TDL023), so ECS never sees it.
+    if role is None or service.form not in ("", CREATE):
+        return
+    balancers = service.data.get("loadBalancers", [])
+    taskdef = service.taskdef
+    if balancers == []:
+        why = "which ECS takes only for a service with a load balancer"
+    elif taskdef is not None and _mode(taskdef) == "awsvpc":
+        why = "but its task definition uses awsvpc, for which ECS uses its service-linked role and no other"
+    else:
+        return
+    yield "/role", f'{_name(service)} gives role "{role}", {why}'
+
+
+def classic_load_balancer_with_awsvpc(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL823: a Classic Load Balancer for a service whose task definition uses awsvpc."""
+    taskdef = service.taskdef
+    if taskdef is None or _mode(taskdef) != "awsvpc":
+        return
+    for index, item in service.items("loadBalancers"):
+        name = item.get("loadBalancerName")
+        if isinstance(name, str):
+            yield (
+                f"/loadBalancers/{index}/loadBalancerName",
+                f'loadBalancers[{index}] names the Classic Load Balancer "{name}", but awsvpc tasks can only '
+                "be registered with an Application or Network Load Balancer's target group",
+            )
+
+
+def multiple_service_registries(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL824: more than one serviceRegistries entry."""
+    registries = service.data.get("serviceRegistries")
+    if isinstance(registries, list) and len(registries) > 1:
+        yield (
+            "/serviceRegistries/1",
+            f"{_name(service)} has {len(registries)} serviceRegistries entries; a service can be associated "
+            "with one service registry only",
+        )

@@ -4,8 +4,8 @@ people keep services in: `aws ecs create-service --cli-input-json` input beside 
 (`ecspresso.yml`, `ecs-service-def.json`, `ecs-task-def.json`, with `{{ must_env `X` }}` placeholders).
 
 The fixtures are under tests/services/: one folder of broken services per form (each rule fires in each
-form that has a place for it, with `extra/` for TDL821-TDL824), `good/` (the same services put right, in each form) and
-`placeholders/` (an ecspresso project whose values are filled in at deploy time).
+form that has a place for it; `extra/` holds TDL821-TDL824), `good/` (the same services put right, in
+each form) and `placeholders/` (an ecspresso project whose values are filled in at deploy time).
 """
 
 from __future__ import annotations

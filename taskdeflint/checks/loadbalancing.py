@@ -13,12 +13,21 @@ associated load balancer.`; aws/aws-cdk#1160) and the Elastic Load Balancing v2 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
-from taskdeflint.model import Graph, Listener, ListenerRule, Resource, Service
+from taskdeflint.model import Graph, Listener, ListenerRule, Service
 
 
-def _forwarders(graph: Graph) -> list[Resource]:
-    return [*graph.of_kind(Listener), *graph.of_kind(ListenerRule)]
+@lru_cache(maxsize=1)  # the services of one document are checked one after another
+def _forwarders(graph: Graph) -> dict[str, set[str]] | None:
+    """The keys of the listeners and listener rules that forward to each target group (by the target
+    group's key); None when the document has no listener nor listener rule."""
+    found: dict[str, set[str]] = {}
+    forwarders = [r for r in graph.resources.values() if isinstance(r, Listener | ListenerRule)]
+    for forwarder in forwarders:
+        for key in (*forwarder.refs.values(), *forwarder.depends_on):
+            found.setdefault(key, set()).add(forwarder.key)
+    return found if forwarders else None
 
 
 def target_group_not_attached(service: Service) -> Iterator[tuple[str, str]]:
@@ -28,13 +37,13 @@ def target_group_not_attached(service: Service) -> Iterator[tuple[str, str]]:
     if graph is None or not service.key:
         return
     forwarders = _forwarders(graph)
-    if not forwarders:
+    if forwarders is None:
         return  # the listeners are elsewhere: nothing to tell from this document
     for index, _ in service.items("loadBalancers"):
         group = service.target_group(index)
         if group is None or not group.key:
             continue
-        attaching = [f for f in forwarders if group.key in f.refs.values() or group.key in f.depends_on]
+        attaching = sorted(forwarders.get(group.key, ()))
         pointer = f"/loadBalancers/{index}/targetGroupArn"
         if not attaching:
             yield (
@@ -43,8 +52,8 @@ def target_group_not_attached(service: Service) -> Iterator[tuple[str, str]]:
                 'the service is created ECS fails with "The target group ... does not have an associated '
                 'load balancer" unless another stack or module attaches it first',
             )
-        elif not graph.reaches(service.key, {f.key for f in attaching}):
-            names = ", ".join(f.key for f in attaching)
+        elif not graph.reaches(service.key, set(attaching)):
+            names = ", ".join(attaching)
             yield (
                 pointer,
                 f"The service does not wait for what attaches target group {group.key} to the "

@@ -321,9 +321,11 @@ _CONDITION_FIELDS = {
     "SourceIpConfig": "source-ip",
 }
 
-# How many references one plan's resolution may follow (through module inputs and outputs) before it
-# gives up: a configuration that would take more is not one Terraform accepts.
+# How many references one plan's resolution may follow (through module inputs and outputs); beyond that,
+# the rest are left unresolved, so that the cost of a plan stays bounded by its size.
 MAX_STEPS = 100_000
+# How many module inputs and outputs one reference may pass through, and how deep modules may nest.
+MAX_CHAIN = 100
 MAX_MODULE_DEPTH = 32
 
 
@@ -492,8 +494,8 @@ class _Configuration:
         if memo in self._memo:
             return self._memo[memo]
         self._steps += 1
-        if self._steps > MAX_STEPS or (text, instance) in self._active:
-            return frozenset()
+        if self._steps > MAX_STEPS or len(self._active) >= MAX_CHAIN or (text, instance) in self._active:
+            return frozenset()  # a cycle, or a chain longer than a configuration has
         self._active.add((text, instance))
         try:
             found = self._follow(text, instance, own)

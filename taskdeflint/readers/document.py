@@ -130,8 +130,9 @@ def _is_yaml(name: str, text: str) -> bool:
 
 
 def _embedded(loaded: Loaded) -> list[Target] | str | None:
-    """The task definitions of a CloudFormation template or a Terraform plan or state, or why it holds
-    none; None when the document is neither."""
+    """The task definitions of a CloudFormation template or a Terraform plan or state (its services and
+    the resources tied to them go to `loaded.resources`), or why it holds none; None when the document is
+    neither."""
     document = loaded.document
     if not isinstance(document, dict):
         return None
@@ -140,9 +141,9 @@ def _embedded(loaded: Loaded) -> list[Target] | str | None:
 
         return cloudformation.find_targets(loaded)
     if "format_version" in document and ("planned_values" in document or "values" in document):
-        from taskdeflint.readers import terraform
+        from taskdeflint.readers import tfresources
 
-        return terraform.find_targets(loaded)
+        return tfresources.find_targets(loaded)
     return None
 
 

@@ -207,8 +207,9 @@ class Service(Resource):
         super().__init__(data, key, label, refs, depends_on)
         self.taskdef: TaskDef | None = None
         self.taskdef_note = ""
-        # What the document is (`readers.base.Placed.form`), where the tool that deploys it matters:
-        # ecspresso reads its service definition as the ECS API's Service, not CreateService input.
+        # What the document is (`readers.base.Placed.form`, set by `engine.links.connect`), for checks
+        # whose answer depends on the tool that deploys it: ecspresso reads its service definition as
+        # the ECS API's Service; a Terraform plan or state reports what the provider read back.
         self.form = ""
 
     @property

@@ -18,6 +18,7 @@ from typing import Any
 from taskdeflint.checks.common import integer, task_cpu
 from taskdeflint.checks.networking import network_mode, parse_port_range
 from taskdeflint.model import Container, Service, TaskDef
+from taskdeflint.readers.cfnresources import FORM as CLOUDFORMATION
 from taskdeflint.readers.services import CREATE
 
 
@@ -575,10 +576,10 @@ def platform_version_with_ec2(service: Service) -> Iterator[tuple[str, str]]:
 def service_role_not_permitted(service: Service) -> Iterator[tuple[str, str]]:
     """TDL822: a `role` for a service that has no load balancer, or whose task definition uses awsvpc."""
     role = service.text("role")
-    # Only CreateService takes `role` (a template's or plan's service is created by it, form ""): in
-    # update-service input and describe output it is an unknown member (TDL003), and ecspresso drops it
-    # (TDL023), so ECS never sees it.
-    if role is None or service.form not in ("", CREATE):
+    # Only where the user gives it: CreateService input and a CloudFormation template. In update-service
+    # input and describe output it is an unknown member (TDL003), ecspresso drops it (TDL023), and a
+    # Terraform plan or state holds the role that the provider read back (the service-linked role).
+    if role is None or service.form not in (CREATE, CLOUDFORMATION):
         return
     balancers = service.data.get("loadBalancers", [])
     taskdef = service.taskdef

@@ -117,6 +117,4 @@ def find(document: object) -> list[Placed] | None:
 def _placed(form: str, data: dict[str, Any], base: str) -> Placed:
     name = data.get("serviceName") or data.get("service")
     label = f'service "{name}"' if isinstance(name, str) and name else ""
-    service = Service(data, label=label)
-    service.form = form
-    return Placed(form, service, base)
+    return Placed(form, Service(data, label=label), base)

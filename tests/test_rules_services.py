@@ -336,3 +336,85 @@ def test_exit_codes_follow_the_severity_of_service_findings(tmp_path: Path) -> N
     assert sorted(rule for _, rule, *_ in service_findings(noted)) == ["TDL800", "TDL817"]
     assert noted.code == 0
     assert lint(folder, "worker-service.json", fail_on="info").code == 1
+
+
+# --- TDL803 and TDL812: the target group or Cloud Map service in the same template ------------------
+
+TEMPLATE = """\
+Parameters:
+  TargetType:
+    Type: String
+    AllowedValues: [ip, instance]
+Resources:
+  BridgeTask:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: bridge
+      ContainerDefinitions:
+        - {Name: app, Image: "example/app:1.0", Memory: 256, PortMappings: [{ContainerPort: 80, HostPort: 0}]}
+  AwsvpcTask:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: awsvpc
+      NetworkMode: awsvpc
+      ContainerDefinitions:
+        - {Name: app, Image: "example/app:1.0", Memory: 256, PortMappings: [{ContainerPort: 80}]}
+  IpGroup:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Port: 80, Protocol: HTTP, VpcId: vpc-0a1b2c3d, TargetType: ip}
+  LambdaGroup:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {TargetType: lambda}
+  ChosenGroup:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Port: 80, Protocol: HTTP, VpcId: vpc-0a1b2c3d, TargetType: !Ref TargetType}
+  SrvRecords:
+    Type: AWS::ServiceDiscovery::Service
+    Properties:
+      DnsConfig: {DnsRecords: [{Type: SRV, TTL: 60}]}
+  ARecords:
+    Type: AWS::ServiceDiscovery::Service
+    Properties:
+      DnsConfig: {DnsRecords: [{Type: A, TTL: 60}]}
+  BridgeService:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: !Ref BridgeTask
+      DesiredCount: 1
+      LoadBalancers:
+        - {ContainerName: app, ContainerPort: 80, TargetGroupArn: !Ref IpGroup}
+        - {ContainerName: app, ContainerPort: 80, TargetGroupArn: !Ref ChosenGroup}
+  AwsvpcService:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: !Ref AwsvpcTask
+      DesiredCount: 1
+      NetworkConfiguration: {AwsvpcConfiguration: {Subnets: [subnet-0a1b2c3d]}}
+      LoadBalancers:
+        - {ContainerName: app, ContainerPort: 80, TargetGroupArn: !Ref LambdaGroup}
+        - {ContainerName: app, ContainerPort: 80, TargetGroupArn: !Ref IpGroup}
+      ServiceRegistries:
+        - {RegistryArn: !GetAtt SrvRecords.Arn}
+  ARecordService:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: !Ref AwsvpcTask
+      DesiredCount: 1
+      NetworkConfiguration: {AwsvpcConfiguration: {Subnets: [subnet-0a1b2c3d]}}
+      ServiceRegistries:
+        - {RegistryArn: !GetAtt ARecords.Arn, ContainerName: app, ContainerPort: 80}
+"""
+
+
+def test_target_types_and_dns_records_in_a_template(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+    result = lint(tmp_path, "template.yaml", select=("TDL803", "TDL812"))
+    # An ip target group for bridge tasks, a lambda one for any; the target type a parameter chooses is
+    # not known; the SRV entry without a port, the A entry with one.
+    assert [(f["rule"], f["line"], f["column"], f["pointer"]) for f in result.findings] == [
+        ("TDL803", 42, 51, "/Resources/BridgeService/Properties/LoadBalancers/0/TargetGroupArn"),
+        ("TDL803", 51, 51, "/Resources/AwsvpcService/Properties/LoadBalancers/0/TargetGroupArn"),
+        ("TDL812", 54, 11, "/Resources/AwsvpcService/Properties/ServiceRegistries/0"),
+        ("TDL812", 62, 67, "/Resources/ARecordService/Properties/ServiceRegistries/0/ContainerPort"),
+    ]
+    assert result.code == 1

@@ -193,6 +193,35 @@ def load_balancer_port(service: Service) -> Iterator[tuple[str, str]]:
         )
 
 
+# --- TDL803 ----------------------------------------------------------------------------------------
+
+
+def target_type_network_mode(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL803: the target group's target type cannot take this service's tasks."""
+    for index, _item in service.items("loadBalancers"):
+        group = service.target_group(index)
+        kind = group.target_type if group is not None else None
+        if kind is None:
+            continue
+        pointer = f"/loadBalancers/{index}/targetGroupArn"
+        if kind in ("lambda", "alb"):
+            yield (
+                pointer,
+                f'loadBalancers[{index}] targets a target group of target type "{kind}", which takes a '
+                f"single {'Lambda function' if kind == 'lambda' else 'Application Load Balancer'}, not "
+                'ECS tasks (use "ip" for awsvpc tasks, "instance" for bridge and host)',
+            )
+            continue
+        mode = _mode(service.taskdef) if service.taskdef is not None else None
+        if (kind, mode) in (("instance", "awsvpc"), ("ip", "bridge")):
+            want = "ip" if mode == "awsvpc" else "instance"
+            yield (
+                pointer,
+                f'loadBalancers[{index}] targets a target group of target type "{kind}", which is '
+                f'incompatible with the task definition\'s network mode "{mode}" (it needs "{want}")',
+            )
+
+
 # --- TDL804, TDL805 ---------------------------------------------------------------------------------
 
 
@@ -369,7 +398,7 @@ def platform_version_too_old(service: Service) -> Iterator[tuple[str, str]]:
     )
 
 
-# --- TDL810, TDL811, TDL813 -------------------------------------------------------------------------
+# --- TDL810 - TDL813 ----------------------------------------------------------------------------------
 
 
 def service_registry_port_and_container(service: Service) -> Iterator[tuple[str, str]]:
@@ -400,6 +429,37 @@ def service_registry_container(service: Service) -> Iterator[tuple[str, str]]:
                 f"/serviceRegistries/{index}/containerName",
                 f'serviceRegistries[{index}].containerName "{name}" is not a container of the task '
                 f"definition (its containers: {have})",
+            )
+
+
+def service_registry_record_shape(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL812: the entry's ports do not fit the Cloud Map service's DNS records."""
+    taskdef = service.taskdef
+    mode = _mode(taskdef) if taskdef is not None else None
+    for index, item in service.items("serviceRegistries"):
+        registry = service.registry(index)
+        types = registry.record_types if registry is not None else None
+        if not types:
+            continue
+        if types <= {"A", "AAAA"}:
+            for member in ("port", "containerPort"):
+                if integer(item.get(member)) is not None:
+                    yield (
+                        f"/serviceRegistries/{index}/{member}",
+                        f"serviceRegistries[{index}] gives {member}, but its Cloud Map service has only "
+                        f"{' and '.join(sorted(types))} records, which take no port",
+                    )
+        # Without a port at all; in bridge and host mode TDL813 says what is needed.
+        elif (
+            "SRV" in types
+            and "port" not in item
+            and "containerPort" not in item
+            and mode not in ("bridge", "host")
+        ):
+            yield (
+                f"/serviceRegistries/{index}",
+                f"serviceRegistries[{index}] gives neither port nor containerName and containerPort, "
+                "but its Cloud Map service has SRV records, which need a port",
             )
 
 

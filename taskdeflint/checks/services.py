@@ -43,19 +43,23 @@ def _known_names(taskdef: TaskDef) -> list[str] | None:
 
 def load_balancer_container(service: Service) -> Iterator[tuple[str, str]]:
     """TDL801: `loadBalancers[].containerName` names no container of the task definition."""
+    return _not_a_container(service, "loadBalancers")
+
+
+def _not_a_container(service: Service, member: str) -> Iterator[tuple[str, str]]:
+    """The entries of a list member (`loadBalancers`, `serviceRegistries`) whose containerName is no
+    container of the task definition."""
     taskdef = service.taskdef
-    if taskdef is None:
-        return
-    names = _known_names(taskdef)
+    names = _known_names(taskdef) if taskdef is not None else None
     if names is None:
         return
-    for index, item in service.items("loadBalancers"):
+    for index, item in service.items(member):
         name = item.get("containerName")
         if isinstance(name, str) and name not in names:
             have = ", ".join(f'"{n}"' for n in names) or "none"
             yield (
-                f"/loadBalancers/{index}/containerName",
-                f'loadBalancers[{index}].containerName "{name}" is not a container of the task definition '
+                f"/{member}/{index}/containerName",
+                f'{member}[{index}].containerName "{name}" is not a container of the task definition '
                 f"(its containers: {have})",
             )
 
@@ -417,19 +421,7 @@ def service_registry_port_and_container(service: Service) -> Iterator[tuple[str,
 
 def service_registry_container(service: Service) -> Iterator[tuple[str, str]]:
     """TDL811: serviceRegistries[].containerName names no container of the task definition."""
-    taskdef = service.taskdef
-    names = _known_names(taskdef) if taskdef is not None else None
-    if names is None:
-        return
-    for index, item in service.items("serviceRegistries"):
-        name = item.get("containerName")
-        if isinstance(name, str) and name not in names:
-            have = ", ".join(f'"{n}"' for n in names) or "none"
-            yield (
-                f"/serviceRegistries/{index}/containerName",
-                f'serviceRegistries[{index}].containerName "{name}" is not a container of the task '
-                f"definition (its containers: {have})",
-            )
+    return _not_a_container(service, "serviceRegistries")
 
 
 def service_registry_record_shape(service: Service) -> Iterator[tuple[str, str]]:

@@ -1,5 +1,6 @@
 """The service rules (TDL802-TDL824) at their line, column and pointer in the JSON forms that
-people keep services in: `aws ecs create-service --cli-input-json` input beside register input,
+people keep services in: `aws ecs create-service --cli-input-json` input beside register input (and
+`update-service` input, where an absent member keeps its current value),
 `describe-services` output beside `describe-task-definition` output, and ecspresso projects
 (`ecspresso.yml`, `ecs-service-def.json`, `ecs-task-def.json`, with `{{ must_env `X` }}` placeholders).
 
@@ -418,3 +419,19 @@ def test_target_types_and_dns_records_in_a_template(tmp_path: Path) -> None:
         ("TDL812", 62, 67, "/Resources/ARecordService/Properties/ServiceRegistries/0/ContainerPort"),
     ]
     assert result.code == 1
+
+
+def test_update_service_input_leaves_out_what_it_does_not_change(tmp_path: Path) -> None:
+    """In update-service input an absent member keeps the service's current value: no networkConfiguration
+    is not a missing one (TDL804), no deploymentConfiguration is not a deployment without circuit breaker
+    (TDL817). What it gives is checked."""
+    folder = copy("update", tmp_path)
+    result = lint(folder, ".")
+    assert service_findings(result) == [
+        ("web-update.json", "TDL802", 10, 13, "/loadBalancers/0/containerPort")
+    ]
+    # The same members as create-service input mean the defaults, and the service lacks both.
+    text = (folder / "web-update.json").read_text(encoding="utf-8")
+    (folder / "web-update.json").write_text(text.replace('"service":', '"serviceName":'), encoding="utf-8")
+    created = service_findings(lint(folder, "."))
+    assert sorted(rule for _, rule, *_ in created) == ["TDL802", "TDL804", "TDL817"]

@@ -19,7 +19,7 @@ from taskdeflint.checks.common import integer, task_cpu
 from taskdeflint.checks.networking import network_mode, parse_port_range
 from taskdeflint.model import Container, Service, TaskDef
 from taskdeflint.readers.cfnresources import FORM as CLOUDFORMATION
-from taskdeflint.readers.services import CREATE
+from taskdeflint.readers.services import CREATE, UPDATE
 
 
 def _container(taskdef: TaskDef, name: str) -> Container | None:
@@ -107,8 +107,16 @@ def _on_fargate(service: Service) -> str | None:
     return "/capacityProviderStrategy"
 
 
+def _unchanged(service: Service, member: str) -> bool:
+    """Whether a member is left out of update-service input, where that keeps the service's current
+    value (not known here) rather than meaning the default."""
+    return service.form == UPDATE and member not in service.data
+
+
 def _controller(service: Service) -> str | None:
     """The deployment controller's type (ECS when none is given), or None when it is not known."""
+    if _unchanged(service, "deploymentController"):
+        return None
     if "deploymentController" not in service.data:
         return "ECS"
     controller = service.data["deploymentController"]
@@ -129,7 +137,8 @@ def _rolling(service: Service) -> bool:
     (or none given) and the REPLICA scheduler (or none given); False when any of them is not known."""
     config = _deployment(service)
     return (
-        _controller(service) == "ECS"
+        service.form != UPDATE  # its strategy and scheduler are the service's current ones
+        and _controller(service) == "ECS"
         and config is not None
         and config.get("strategy", "ROLLING") == "ROLLING"
         and service.data.get("schedulingStrategy", "REPLICA") == "REPLICA"
@@ -234,6 +243,8 @@ def awsvpc_without_network_configuration(service: Service) -> Iterator[tuple[str
     taskdef = service.taskdef
     # An EXTERNAL controller's network configuration is its task sets' (CreateTaskSet), not the service's.
     if taskdef is None or _mode(taskdef) != "awsvpc" or _controller(service) not in ("ECS", "CODE_DEPLOY"):
+        return
+    if _unchanged(service, "networkConfiguration"):
         return
     network = service.data.get("networkConfiguration")
     if network is not None and (not isinstance(network, dict) or "awsvpcConfiguration" in network):
@@ -527,7 +538,7 @@ def grace_period_without_load_balancer(service: Service) -> Iterator[tuple[str, 
     if grace is None or grace <= 0 or taskdef is None:
         return
     for member in ("loadBalancers", "vpcLatticeConfigurations"):
-        if member in service.data and service.data[member] != []:
+        if _unchanged(service, member) or (member in service.data and service.data[member] != []):
             return
     raw = taskdef.data.get("containerDefinitions")
     if _known_names(taskdef) is None or not isinstance(raw, list):

@@ -341,7 +341,35 @@ def test_a_service_finding_is_at_its_member_and_names_the_resource(tmp_path: Pat
         (f"{properties(name, 'service')}/LoadBalancers/0/ContainerName", line, column)
     ]
     construct = ", construct ForumStack/Web/Service/Service" if name == CDK else ""
-    assert findings[0]["message"].endswith(f"(resource {service}{construct})")
+    assert findings[0]["message"] == (
+        'LoadBalancers[0].ContainerName "app" is not a container of the task definition (its containers: '
+        f'"web") (resource {service}{construct})'
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "worded"),
+    [
+        (
+            'serviceRegistries[0].containerName "appServer" is not a container (its containers: "web")',
+            'ServiceRegistries[0].ContainerName "appServer" is not a container (its containers: "web")',
+        ),
+        (
+            "launchType FARGATE with a capacityProviderStrategy, e.g. at desiredCount 1 (platform 1.4.0)",
+            "LaunchType FARGATE with a CapacityProviderStrategy, e.g. at DesiredCount 1 (platform 1.4.0)",
+        ),
+        (
+            "serviceConnectConfiguration.logConfiguration.options.maxBufferSize; placementStrategy[1].field",
+            "ServiceConnectConfiguration.LogConfiguration.Options.maxBufferSize; PlacementStrategies[1].Field",
+        ),
+        (
+            "the service runs on ecs.amazonaws.com as a service",
+            "the service runs on ecs.amazonaws.com as a service",
+        ),
+    ],
+)
+def test_messages_about_a_service_speak_the_templates_names(message: str, worded: str) -> None:
+    assert cfnresources.cfn_words(message) == worded
 
 
 def test_positions_in_the_yaml_stack_by_hand(tmp_path: Path) -> None:

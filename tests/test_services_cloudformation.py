@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -571,3 +572,269 @@ def test_tdl819_cases(tmp_path: Path, rules: str, expected: list[str]) -> None:
     ]
     for finding, key in zip(result.findings, expected, strict=True):
         assert (finding["line"], finding["column"]) == position(text, "Priority:", anchor("t.yaml", key))
+
+
+# --- Every service rule that applies to CloudFormation, in each form ---------------------------------------
+#
+# Each case breaks the correct fixtures in one way: `yaml` edits the YAML stack's text (old, new, the role of
+# the resource whose text it edits), `ops` edit the JSON stacks' documents (the hand-written one is written
+# again with its indent), and the finding is expected at `at`: a resource's role and the member's path in
+# the template's names below its Properties.
+
+Op = tuple[str, str, str, Any]  # ("set" | "del", role, path, value)
+
+
+def apply(name: str, ops: list[Op]) -> str:
+    document = json.loads(text_of(name))
+    for action, role, path, value in ops:
+        parent: Any = document["Resources"][IDS[name][role]]["Properties"]
+        tokens = path.split("/")
+        for token in tokens[:-1]:
+            parent = parent[int(token)] if isinstance(parent, list) else parent.setdefault(token, {})
+        last = tokens[-1]
+        if action == "del":
+            del parent[int(last) if isinstance(parent, list) else last]
+        elif isinstance(parent, list):
+            parent[int(last)] = value
+        else:
+            parent[last] = value
+    return json.dumps(document, indent=2 if name == JSON else 1) + "\n"
+
+
+def edit(text: str, edits: list[tuple[str, str, str]]) -> str:
+    for old, new, role in edits:
+        text = replace(text, old, new, anchor(YAML, IDS[YAML][role]))
+    return text
+
+
+def locate(name: str, text: str, role: str, path: str) -> tuple[int, int]:
+    """Where a member of a resource's Properties starts (its name; an item of a list: its value), found by
+    reading the text in order: the resource, Properties, then each member. The items are objects."""
+    offset = text.index(anchor(name, IDS[name][role]))
+    offset = text.index(key_of(name, "Properties"), offset)
+    for token in [t for t in path.split("/") if t]:
+        if token.isdigit():  # the item's value starts after "- " in YAML, at its "{" in JSON
+            for _ in range(int(token) + 1):
+                offset = text.index("- " if name == YAML else "{", offset + 1)
+            offset += 2 if name == YAML else 0
+            continue
+        offset = text.index(key_of(name, token) + ":" if name == YAML else key_of(name, token), offset)
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+# rule: (yaml edits, json ops, (role, path of the finding below Properties))
+RULE_CASES: dict[str, tuple[list[tuple[str, str, str]], list[Op], tuple[str, str]]] = {
+    "TDL802": (
+        [("ContainerPort: 8080", "ContainerPort: 8081", "service")],
+        [("set", "service", "LoadBalancers/0/ContainerPort", 8081)],
+        ("service", "LoadBalancers/0/ContainerPort"),
+    ),
+    "TDL804": (
+        [
+            (
+                "            NetworkConfiguration:\n                AwsvpcConfiguration:\n"
+                "                    AssignPublicIp: DISABLED\n                    SecurityGroups:\n"
+                "                        - !Ref SecurityGroup\n                    Subnets: !Ref Subnets\n",
+                "",
+                "service",
+            )
+        ],
+        [("del", "service", "NetworkConfiguration", None)],
+        ("service", ""),
+    ),
+    "TDL805": (
+        [
+            ("NetworkMode: awsvpc", "NetworkMode: bridge", "taskdef"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+            ("LaunchType: FARGATE", "LaunchType: EC2", "service"),
+        ],
+        [
+            ("set", "taskdef", "NetworkMode", "bridge"),
+            ("set", "taskdef", "RequiresCompatibilities", ["EC2"]),
+            ("set", "service", "LaunchType", "EC2"),
+        ],
+        ("service", "NetworkConfiguration"),
+    ),
+    "TDL806": (
+        [
+            (
+                "LaunchType: FARGATE\n",
+                "LaunchType: FARGATE\n            CapacityProviderStrategy:\n"
+                "                - CapacityProvider: FARGATE_SPOT\n                  Weight: 1\n",
+                "service",
+            )
+        ],
+        [("set", "service", "CapacityProviderStrategy", [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}])],
+        ("service", "CapacityProviderStrategy"),
+    ),
+    "TDL807": (
+        [
+            ("LaunchType: FARGATE", "LaunchType: EC2", "service"),
+            ("AssignPublicIp: DISABLED", "AssignPublicIp: ENABLED", "service"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+        ],
+        [
+            ("set", "service", "LaunchType", "EC2"),
+            ("set", "service", "NetworkConfiguration/AwsvpcConfiguration/AssignPublicIp", "ENABLED"),
+            ("set", "taskdef", "RequiresCompatibilities", ["EC2"]),
+        ],
+        ("service", "NetworkConfiguration/AwsvpcConfiguration/AssignPublicIp"),
+    ),
+    "TDL808": (
+        [
+            ("NetworkMode: awsvpc", "NetworkMode: bridge", "taskdef"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+        ],
+        [("set", "taskdef", "NetworkMode", "bridge"), ("set", "taskdef", "RequiresCompatibilities", ["EC2"])],
+        ("service", "LaunchType"),
+    ),
+    "TDL809": (
+        [
+            ("PlatformVersion: 1.4.0", "PlatformVersion: 1.3.0", "service"),
+            (
+                "            Memory: 512\n",
+                "            Memory: 512\n            EphemeralStorage:\n                SizeInGiB: 40\n",
+                "taskdef",
+            ),
+        ],
+        [
+            ("set", "service", "PlatformVersion", "1.3.0"),
+            ("set", "taskdef", "EphemeralStorage", {"SizeInGiB": 40}),
+        ],
+        ("service", "PlatformVersion"),
+    ),
+    "TDL810": (
+        [
+            (
+                "- RegistryArn: !GetAtt DiscoveryService.Arn\n",
+                "- RegistryArn: !GetAtt DiscoveryService.Arn\n                  Port: 8080\n"
+                "                  ContainerName: web\n                  ContainerPort: 8080\n",
+                "service",
+            )
+        ],
+        [
+            ("set", "service", "ServiceRegistries/0/Port", 8080),
+            ("set", "service", "ServiceRegistries/0/ContainerName", "web"),
+            ("set", "service", "ServiceRegistries/0/ContainerPort", 8080),
+        ],
+        ("service", "ServiceRegistries/0/Port"),
+    ),
+    "TDL811": (
+        [
+            (
+                "- RegistryArn: !GetAtt DiscoveryService.Arn\n",
+                "- RegistryArn: !GetAtt DiscoveryService.Arn\n                  ContainerName: app\n"
+                "                  ContainerPort: 8080\n",
+                "service",
+            ),
+            ("- Type: A\n", "- Type: SRV\n", "sd"),
+        ],
+        [
+            ("set", "service", "ServiceRegistries/0/ContainerName", "app"),
+            ("set", "service", "ServiceRegistries/0/ContainerPort", 8080),
+            ("set", "sd", "DnsConfig/DnsRecords/0/Type", "SRV"),
+        ],
+        ("service", "ServiceRegistries/0/ContainerName"),
+    ),
+    "TDL813": (
+        [
+            ("NetworkMode: awsvpc", "NetworkMode: bridge", "taskdef"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+            ("LaunchType: FARGATE", "LaunchType: EC2", "service"),
+            ("- Type: A\n", "- Type: SRV\n", "sd"),
+        ],
+        [
+            ("set", "taskdef", "NetworkMode", "bridge"),
+            ("set", "taskdef", "RequiresCompatibilities", ["EC2"]),
+            ("set", "service", "LaunchType", "EC2"),
+            ("set", "sd", "DnsConfig/DnsRecords/0/Type", "SRV"),
+        ],
+        ("service", "ServiceRegistries/0"),
+    ),
+    "TDL814": (
+        [("- PortName: http", "- PortName: web", "service")],
+        [
+            (
+                "set",
+                "service",
+                "ServiceConnectConfiguration",
+                {
+                    "Enabled": True,
+                    "Namespace": "forum",
+                    "Services": [{"PortName": "web", "DiscoveryName": "web-sc"}],
+                },
+            )
+        ],
+        ("service", "ServiceConnectConfiguration/Services/0/PortName"),
+    ),
+    "TDL815": (
+        [
+            (
+                "            LoadBalancers:\n                - ContainerName: web\n"
+                "                  ContainerPort: 8080\n                  TargetGroupArn: !Ref TargetGroup\n",
+                "",
+                "service",
+            )
+        ],
+        [("del", "service", "LoadBalancers", None)],
+        ("service", "HealthCheckGracePeriodSeconds"),
+    ),
+    "TDL816": (
+        [
+            ("DesiredCount: !Ref DesiredCount", "DesiredCount: 1", "service"),
+            ("MaximumPercent: 200", "MaximumPercent: 100", "service"),
+        ],
+        [
+            ("set", "service", "DesiredCount", 1),
+            ("set", "service", "DeploymentConfiguration/MaximumPercent", 100),
+        ],
+        ("service", "DeploymentConfiguration/MaximumPercent"),
+    ),
+    "TDL817": (
+        [
+            (
+                "                DeploymentCircuitBreaker:\n                    Enable: true\n"
+                "                    Rollback: true\n",
+                "",
+                "service",
+            )
+        ],
+        [("del", "service", "DeploymentConfiguration/DeploymentCircuitBreaker", None)],
+        ("service", "DeploymentConfiguration"),
+    ),
+    "TDL820": (
+        [
+            (
+                "LaunchType: FARGATE\n",
+                "LaunchType: FARGATE\n            SchedulingStrategy: DAEMON\n",
+                "service",
+            )
+        ],
+        [("set", "service", "SchedulingStrategy", "DAEMON")],
+        ("service", "SchedulingStrategy"),
+    ),
+}
+
+
+def test_the_cases_name_rules_of_the_catalogue() -> None:
+    from taskdeflint.engine.catalogue import builtin_rules
+
+    services = {r.id for r in builtin_rules() if r.resource == "service"}
+    assert set(RULE_CASES) <= services
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_no_service_rule_fires_on_the_correct_stacks(name: str) -> None:
+    result = lint(CFN, name)
+    assert [f for f in result.findings if f["rule"].startswith("TDL8")] == []
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_CASES))
+@pytest.mark.parametrize("name", FORMS)
+def test_each_service_rule_in_each_form(tmp_path: Path, name: str, rule: str) -> None:
+    edits, ops, (role, path) = RULE_CASES[rule]
+    text = edit(text_of(YAML), edits) if name == YAML else apply(name, ops)
+    result = run(tmp_path, name, text)
+    pointer = properties(name, role) + (f"/{path}" if path else "")
+    assert found(result, rule) == [(pointer, *locate(name, text, role, path))]

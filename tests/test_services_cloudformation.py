@@ -838,3 +838,17 @@ def test_each_service_rule_in_each_form(tmp_path: Path, name: str, rule: str) ->
     result = run(tmp_path, name, text)
     pointer = properties(name, role) + (f"/{path}" if path else "")
     assert found(result, rule) == [(pointer, *locate(name, text, role, path))]
+
+
+@pytest.mark.parametrize(
+    ("name", "called"),
+    # The JSON stack's ServiceName is a !Sub of a parameter's default; the CDK's output has none.
+    [(YAML, 'Service "web"'), (JSON, 'Service "forum-web"'), (CDK, "The service")],
+)
+def test_a_service_is_called_by_its_name_or_the_service(tmp_path: Path, name: str, called: str) -> None:
+    edits, ops, _ = RULE_CASES["TDL817"]
+    text = edit(text_of(YAML), edits) if name == YAML else apply(name, ops)
+    [finding] = [f for f in run(tmp_path, name, text).findings if f["rule"] == "TDL817"]
+    construct = ", construct ForumStack/Web/Service/Service" if name == CDK else ""
+    assert finding["message"].startswith(f"{called} deploys by rolling update")
+    assert finding["message"].endswith(f"(resource {IDS[name]['service']}{construct})")

@@ -19,7 +19,7 @@ from taskdeflint.model import DiscoveryService, Listener, ListenerRule, Resource
 from taskdeflint.readers import cfnresources
 from taskdeflint.readers.base import Loaded, Placed
 from taskdeflint.readers.document import load
-from taskdeflint.readers.unknown import Unknown
+from taskdeflint.readers.unknown import ABSENT, Unknown
 from tests.conftest import Result, lint
 
 CFN = Path(__file__).resolve().parent / "cfn"
@@ -229,8 +229,10 @@ def test_names_unknowns_conditions_and_waits() -> None:
     ]
     options = service.data["serviceConnectConfiguration"]["logConfiguration"]["options"]
     assert options == {"awslogs-group": "/ecs/api", "Mode": "non-blocking"}
-    # Fn::If is unknown; AWS::NoValue removes a member.
-    assert isinstance(service.data["loadBalancers"][0], Unknown)
+    # Fn::If is unknown, its alternatives in the API's names; AWS::NoValue removes a member.
+    choice = service.data["loadBalancers"][0]
+    assert isinstance(choice, Unknown)
+    assert choice.alternatives == (ABSENT, {"containerName": "api", "containerPort": 80})
     assert service.data["loadBalancers"][1] == {"containerPort": 8080}
     # Pointers go back into the template, in its names, also for members that are not there.
     to_document = api.to_document

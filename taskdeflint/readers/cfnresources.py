@@ -24,7 +24,7 @@ from taskdeflint.model import DiscoveryService, Listener, ListenerRule, Resource
 from taskdeflint.positions import join, split
 from taskdeflint.readers.base import SCHEMA_VIOLATION, Loaded, Placed, Raw
 from taskdeflint.readers.services import MEMBERS
-from taskdeflint.readers.unknown import ABSENT
+from taskdeflint.readers.unknown import ABSENT, Unknown
 
 if TYPE_CHECKING:
     from taskdeflint.readers.cloudformation import Template
@@ -196,7 +196,11 @@ class _Converter:
                 self.refs[api] = found[0]
             else:
                 self.waits.extend(found)
-            return self.known(self.template.evaluate(raw), api)
+            value = self.template.evaluate(raw)
+            if isinstance(value, Unknown) and value.alternatives:  # Fn::If, a parameter's AllowedValues
+                choices = tuple(self.known(choice, api) for choice in value.alternatives)
+                return Unknown(value.expression, value.variable, choices)
+            return self.known(value, api)
         if isinstance(raw, dict):
             out: dict[str, Any] = {}
             for key, item in raw.items():

@@ -609,16 +609,42 @@ def edit(text: str, edits: list[tuple[str, str, str]]) -> str:
     return text
 
 
+def item(name: str, text: str, offset: int, index: int) -> int:
+    """Where item `index` of the list after `offset` starts: after its "- " in YAML (the items are not
+    lists), at its first character in JSON (counting brackets outside strings)."""
+    if name == YAML:
+        for _ in range(index + 1):
+            offset = text.index("- ", offset + 1)
+        return offset + 2
+    position = text.index("[", offset) + 1
+    depth, count, quoted = 0, 0, False
+    while True:
+        char = text[position]
+        if quoted:
+            quoted = char != '"' or text[position - 1] == "\\"
+        elif char == '"' and depth == 0 and count == index:
+            return position
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            if depth == 0 and count == index:
+                return position
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            count += 1
+        position += 1
+
+
 def locate(name: str, text: str, role: str, path: str) -> tuple[int, int]:
     """Where a member of a resource's Properties starts (its name; an item of a list: its value), found by
     reading the text in order: the resource, Properties, then each member. The items are objects."""
     offset = text.index(anchor(name, IDS[name][role]))
     offset = text.index(key_of(name, "Properties"), offset)
     for token in [t for t in path.split("/") if t]:
-        if token.isdigit():  # the item's value starts after "- " in YAML, at its "{" in JSON
-            for _ in range(int(token) + 1):
-                offset = text.index("- " if name == YAML else "{", offset + 1)
-            offset += 2 if name == YAML else 0
+        if token.isdigit():
+            offset = item(name, text, offset, int(token))
             continue
         offset = text.index(key_of(name, token) + ":" if name == YAML else key_of(name, token), offset)
     line = text.count("\n", 0, offset) + 1

@@ -204,6 +204,7 @@ Resources:
           Options:
             awslogs-group: /ecs/api
             Mode: non-blocking
+            port: "24224"
       LoadBalancers:
         - !If [IsProd, !Ref "AWS::NoValue", {ContainerName: api, ContainerPort: 80}]
         - ContainerName: !Ref AWS::NoValue
@@ -228,7 +229,7 @@ def test_names_unknowns_conditions_and_waits() -> None:
         {"type": "spread", "field": "attribute:ecs.availability-zone"}
     ]
     options = service.data["serviceConnectConfiguration"]["logConfiguration"]["options"]
-    assert options == {"awslogs-group": "/ecs/api", "Mode": "non-blocking"}
+    assert options == {"awslogs-group": "/ecs/api", "Mode": "non-blocking", "port": "24224"}
     # Fn::If is unknown, its alternatives in the API's names; AWS::NoValue removes a member.
     choice = service.data["loadBalancers"][0]
     assert isinstance(choice, Unknown)

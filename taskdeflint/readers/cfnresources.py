@@ -233,9 +233,10 @@ class _Converter:
 
     def scalar(self, value: object, api: str) -> object:
         """A number or boolean written as a string, converted as CloudFormation converts it."""
-        if not isinstance(value, str):
-            return value
-        member = api[api.rfind("/") + 1 :]
+        cut = api.rfind("/")
+        if not isinstance(value, str) or (self.origin.camel and api[:cut].endswith(f"/{_DATA_KEYS}")):
+            return value  # a map's values (logConfiguration.options) are strings, whatever their keys
+        member = api[cut + 1 :]
         if member in self.integers and _INTEGER.fullmatch(value.strip()):
             return int(value)
         if member in self.booleans and value.strip().lower() in ("true", "false"):

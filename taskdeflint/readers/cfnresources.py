@@ -305,8 +305,7 @@ def _placed(
     if not isinstance(data, dict):
         data = {}  # Properties made by a function (Fn::If): nothing of them is known
     waits = _depends_on(resource, list(dict.fromkeys(converter.waits)))
-    # A service without a known ServiceName is "the service" in messages: the origin names its resource.
-    made = kind(data, key=name, label="" if kind is Service else name, refs=converter.refs, depends_on=waits)
+    made = kind(data, key=name, label=name, refs=converter.refs, depends_on=waits)
     condition = resource.get("Condition")
     made.condition = condition if isinstance(condition, str) else ""
     return Placed(FORM, made, origin=origin)

@@ -604,9 +604,21 @@ def apply(name: str, ops: list[Op]) -> str:
     return json.dumps(document, indent=2 if name == JSON else 1) + "\n"
 
 
-def edit(text: str, edits: list[tuple[str, str, str]]) -> str:
+def edit(text: str, edits: list[tuple[str, str | None, str]]) -> str:
+    """The YAML stack with each `old` after the resource of `role` replaced by `new`; with `new` None,
+    the resource's member `old` removed, with all it holds (the lines indented below it)."""
     for old, new, role in edits:
-        text = replace(text, old, new, anchor(YAML, IDS[YAML][role]))
+        after = anchor(YAML, IDS[YAML][role])
+        if new is not None:
+            text = replace(text, old, new, after)
+            continue
+        start = text.index(f" {old}:", text.index(after))
+        start = text.rfind("\n", 0, start) + 1
+        indent = len(text[start:]) - len(text[start:].lstrip(" "))
+        end = text.index("\n", start) + 1
+        while len(text[end:]) - len(text[end:].lstrip(" ")) > indent:
+            end = text.index("\n", end) + 1
+        text = text[:start] + text[end:]
     return text
 
 
@@ -653,22 +665,14 @@ def locate(name: str, text: str, role: str, path: str) -> tuple[int, int]:
 
 
 # rule: (yaml edits, json ops, (role, path of the finding below Properties))
-RULE_CASES: dict[str, tuple[list[tuple[str, str, str]], list[Op], tuple[str, str]]] = {
+RULE_CASES: dict[str, tuple[list[tuple[str, str | None, str]], list[Op], tuple[str, str]]] = {
     "TDL802": (
         [("ContainerPort: 8080", "ContainerPort: 8081", "service")],
         [("set", "service", "LoadBalancers/0/ContainerPort", 8081)],
         ("service", "LoadBalancers/0/ContainerPort"),
     ),
     "TDL804": (
-        [
-            (
-                "            NetworkConfiguration:\n                AwsvpcConfiguration:\n"
-                "                    AssignPublicIp: DISABLED\n                    SecurityGroups:\n"
-                "                        - !Ref SecurityGroup\n                    Subnets: !Ref Subnets\n",
-                "",
-                "service",
-            )
-        ],
+        [("NetworkConfiguration", None, "service")],
         [("del", "service", "NetworkConfiguration", None)],
         ("service", ""),
     ),
@@ -798,14 +802,7 @@ RULE_CASES: dict[str, tuple[list[tuple[str, str, str]], list[Op], tuple[str, str
         ("service", "ServiceConnectConfiguration/Services/0/PortName"),
     ),
     "TDL815": (
-        [
-            (
-                "            LoadBalancers:\n                - ContainerName: web\n"
-                "                  ContainerPort: 8080\n                  TargetGroupArn: !Ref TargetGroup\n",
-                "",
-                "service",
-            )
-        ],
+        [("LoadBalancers", None, "service")],
         [("del", "service", "LoadBalancers", None)],
         ("service", "HealthCheckGracePeriodSeconds"),
     ),
@@ -821,14 +818,7 @@ RULE_CASES: dict[str, tuple[list[tuple[str, str, str]], list[Op], tuple[str, str
         ("service", "DeploymentConfiguration/MaximumPercent"),
     ),
     "TDL817": (
-        [
-            (
-                "                DeploymentCircuitBreaker:\n                    Enable: true\n"
-                "                    Rollback: true\n",
-                "",
-                "service",
-            )
-        ],
+        [("DeploymentCircuitBreaker", None, "service")],
         [("del", "service", "DeploymentConfiguration/DeploymentCircuitBreaker", None)],
         ("service", "DeploymentConfiguration"),
     ),

@@ -20,7 +20,7 @@ import pytest
 from taskdeflint.engine.links import connect
 from taskdeflint.model import Listener, ListenerRule, Service, TargetGroup
 from taskdeflint.readers import base, document
-from taskdeflint.readers.tfresources import MAX_CHAIN
+from taskdeflint.readers.tfresources import MAX_CHAIN, MIN_WAITS
 from tests.conftest import ROOT, lint
 
 DATA = ROOT / "tests" / "data" / "terraform-services"
@@ -300,6 +300,54 @@ def test_references_that_loop_between_a_module_and_its_caller_end() -> None:
     assert [(p.resource.key, p.resource.refs) for p in loaded.resources] == [
         ("module.m.aws_ecs_service.s", {})
     ]
+
+
+def test_what_a_module_waiting_for_a_module_expands_to_is_bounded() -> None:
+    """`depends_on = [module.b]` on a module call makes each of its resources wait for each of b's: a
+    thousand services and a thousand target groups would be a million waits, more than the budget."""
+    count = 1000
+
+    def resources(module: str, kind: str, name: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "address": f"module.{module}.{kind}.{name}[{i}]",
+                "mode": "managed",
+                "type": kind,
+                "name": name,
+                "index": i,
+                "values": {"name": f"{name}{i}"},
+            }
+            for i in range(count)
+        ]
+
+    def module(kind: str, name: str) -> dict[str, Any]:
+        return {"resources": [{"address": f"{kind}.{name}", "type": kind, "name": name, "expressions": {}}]}
+
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "child_modules": [
+                    {"address": "module.a", "resources": resources("a", "aws_ecs_service", "s")},
+                    {"address": "module.b", "resources": resources("b", "aws_lb_target_group", "t")},
+                ]
+            }
+        },
+        "configuration": {
+            "root_module": {
+                "module_calls": {
+                    "a": {"depends_on": ["module.b"], "module": module("aws_ecs_service", "s")},
+                    "b": {"module": module("aws_lb_target_group", "t")},
+                }
+            }
+        },
+    }
+    text = json.dumps(plan)
+    assert count * count > max(MIN_WAITS, len(text) // 4)
+    loaded = load(Path("plan.json"), text)
+    waits = [len(p.resource.depends_on) for p in loaded.resources if isinstance(p.resource, Service)]
+    assert waits[0] == count  # the first services wait for every target group
+    assert sum(waits) <= max(MIN_WAITS, len(text) // 4) + count
 
 
 # --- findings at their place -------------------------------------------------------------------------

@@ -673,7 +673,7 @@ class _Converter:
     ) -> None:
         target = f"{api}/{attr.member}" if attr.member else api
         if attr.form in ("block", "blocks") and isinstance(value, list):
-            blocks = expression if isinstance(expression, list) else None
+            blocks = [expression] if isinstance(expression, dict) else expression  # a single nested block
             if attr.form == "block":
                 item = value[0]
                 inner = _ensure(out, attr.member) if isinstance(item, dict) else None
@@ -698,7 +698,12 @@ class _Converter:
             _put(out, attr.member, items)
             return
         if isinstance(value, Unknown):
-            pass
+            head = attr.member.split("/")[0]
+            if head not in out:  # a whole block only the apply knows: whether its object is set at all
+                out[head] = value
+                self.placement.pointers[f"{api}/{head}"] = at
+                self.refer(f"{api}/{head}", expression)
+                return
         elif attr.form == "pairs" and isinstance(value, dict):
             pairs = []
             for index, (key, item) in enumerate(value.items()):
@@ -853,7 +858,7 @@ def _resources(
             if other is not None and other != address:
                 refs.setdefault(pointer, other)
         waits.discard(address)
-        made = cls(data, key=address, label=placement.label, refs=refs, depends_on=tuple(sorted(waits)))
+        made = cls(data, key=address, label=address, refs=refs, depends_on=tuple(sorted(waits)))
         out.append(Placed(form, made, origin=placement))
     return out
 

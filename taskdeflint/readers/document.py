@@ -10,6 +10,7 @@ documents that hold task definitions as resources.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from taskdeflint.model import TaskDef
 from taskdeflint.readers.base import (
@@ -93,7 +94,8 @@ def find_targets(document: object) -> list[Target] | str | tuple[str, str]:
         return (
             "Not a task definition: expected register-task-definition input (with "
             '"containerDefinitions"), describe-task-definition output (with "taskDefinition"), '
-            "a list of container definitions, a CloudFormation template or a Terraform plan or state"
+            "a list of container definitions, an ECS service (create-service input, describe-services "
+            "output), a CloudFormation template or a Terraform plan or state"
         )
     if isinstance(document, list):
         if document and all(isinstance(item, dict) for item in document):
@@ -232,6 +234,15 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+@cache
+def _service_markers() -> tuple[bytes, ...]:
+    """The members only a service has: an ecspresso service definition has no serviceName, and a DAEMON
+    service no desiredCount (nor, often, a load balancer)."""
+    from taskdeflint.readers.services import MARKERS
+
+    return tuple(sorted(marker.encode() for marker in MARKERS))
+
+
 def looks_like_task_definition(data: bytes) -> bool:
     """A cheap test for files found by searching a folder, before any parsing.
 
@@ -250,8 +261,7 @@ def looks_like_task_definition(data: bytes) -> bool:
         or b"AWS::ECS::TaskDefinition" in data
         or (b"format_version" in data and b"aws_ecs_task_definition" in data)
         or b"serviceName" in data
-        or b"loadBalancers" in data
-        or b"desiredCount" in data
+        or any(marker in data for marker in _service_markers())
         or b"AWS::ECS::Service" in data
         or (b"format_version" in data and b"aws_ecs_service" in data)
     )

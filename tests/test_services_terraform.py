@@ -217,7 +217,8 @@ def test_origins_point_into_the_plan_in_the_providers_names() -> None:
         "/deploymentConfiguration/minimumHealthyPercent": f"{values}/deployment_minimum_healthy_percent",
         "/deploymentConfiguration/deploymentCircuitBreaker/enable": f"{values}/deployment_circuit_breaker/0/enable",
         "/serviceRegistries/0/registryArn": f"{values}/service_registries/0/registry_arn",
-        "/deploymentConfiguration": f"{values}/deployment_configuration",
+        # No deployment_configuration block: what it lacks as a whole is the circuit breaker.
+        "/deploymentConfiguration": f"{values}/deployment_circuit_breaker",
         "/healthCheckGracePeriodSeconds": f"{values}/health_check_grace_period_seconds",
         "/serviceRegistries/0/port": f"{values}/service_registries/0/port",
         "/capacityProviderStrategy": f"{values}/capacity_provider_strategy",
@@ -370,18 +371,71 @@ def test_the_correct_plan_and_state_have_no_service_findings() -> None:
         assert [f for f in result.findings if f["severity"] != "info" or f["rule"].startswith("TDL8")] == []
 
 
-def test_a_service_finding_names_the_resource_at_its_attribute() -> None:
-    result = lint(BROKEN.parent, BROKEN.name, select=("TDL801",))
-    assert [(f["rule"], f["line"], f["column"], f["pointer"], f["message"]) for f in result.findings] == [
-        (
-            "TDL801",
-            477,
-            17,
-            "/planned_values/root_module/resources/5/values/load_balancer/0/container_name",
-            'loadBalancers[0].containerName "app" is not a container of the task definition (its containers: '
-            '"web") (resource aws_ecs_service.lb_container)',
-        )
-    ]
+# Each service of broken/ breaks one rule (its name says which, main.tf a comment): the finding, at the
+# attribute that breaks it (or the block that lacks one), in the plan as jq prints it.
+RESOURCES = "/planned_values/root_module/resources"
+RULES = [
+    ("TDL801", 456, 17, "5/values/load_balancer/0/container_name", "aws_ecs_service.lb_container"),
+    ("TDL802", 552, 17, "6/values/load_balancer/0/container_port", "aws_ecs_service.lb_port"),
+    ("TDL804", 794, 11, "9/values", "aws_ecs_service.no_network"),
+    ("TDL805", 652, 13, "7/values/network_configuration", "aws_ecs_service.network_on_bridge"),
+    ("TDL806", 342, 13, "4/values/capacity_provider_strategy", "aws_ecs_service.launch_and_capacity"),
+    (
+        "TDL807",
+        1062,
+        17,
+        "12/values/network_configuration/0/assign_public_ip",
+        "aws_ecs_service.public_ip_ec2",
+    ),
+    ("TDL808", 213, 13, "2/values/launch_type", "aws_ecs_service.fargate_on_bridge"),
+    ("TDL809", 989, 13, "11/values/platform_version", "aws_ecs_service.old_platform"),
+    (
+        "TDL810",
+        1421,
+        17,
+        "16/values/service_registries/0/port",
+        "aws_ecs_service.registry_port_and_container",
+    ),
+    (
+        "TDL811",
+        1327,
+        17,
+        "15/values/service_registries/0/container_name",
+        "aws_ecs_service.registry_container",
+    ),
+    ("TDL813", 1244, 15, "14/values/service_registries/0", "aws_ecs_service.registry_bridge"),
+    (
+        "TDL814",
+        1524,
+        21,
+        "17/values/service_connect_configuration/0/service/0/port_name",
+        "aws_ecs_service.service_connect_port",
+    ),
+    ("TDL815", 275, 13, "3/values/health_check_grace_period_seconds", "aws_ecs_service.grace_without_lb"),
+    ("TDL816", 37, 13, "0/values/deployment_maximum_percent", "aws_ecs_service.cannot_progress"),
+    ("TDL817", 721, 13, "8/values/deployment_circuit_breaker", "aws_ecs_service.no_circuit_breaker"),
+    # The target group's ARN is known only after apply, so absent from the plan: at its load_balancer block.
+    ("TDL818", 879, 15, "10/values/load_balancer/0/target_group_arn", "aws_ecs_service.not_attached"),
+    ("TDL819", 2291, 13, "30/values/priority", "aws_lb_listener_rule.search_v2"),
+    ("TDL820", 148, 13, "1/values/scheduling_strategy", "aws_ecs_service.daemon_on_fargate"),
+]
+
+
+@pytest.mark.parametrize(("rule", "line", "column", "pointer", "address"), RULES, ids=[r[0] for r in RULES])
+def test_each_rule_at_its_line_and_column(
+    rule: str, line: int, column: int, pointer: str, address: str
+) -> None:
+    result = lint(BROKEN.parent, BROKEN.name, select=(rule,))
+    assert result.code in (0, 1), result.stderr
+    got = [(f["rule"], f["line"], f["column"], f["pointer"]) for f in result.findings]
+    assert got == [(rule, line, column, f"{RESOURCES}/{pointer}")]
+    assert result.findings[0]["message"].endswith(f"(resource {address})")
+    resources = json.loads(BROKEN.read_text())["planned_values"]["root_module"]["resources"]
+    assert resources[int(pointer.split("/")[0])]["address"] == address
+
+
+def test_each_service_breaks_only_its_rule() -> None:
+    assert findings(BROKEN) == sorted((r, line, c, f"{RESOURCES}/{p}") for r, line, c, p, _ in RULES)
 
 
 def test_the_plan_as_terraform_prints_it_on_one_line(tmp_path: Path) -> None:
@@ -392,3 +446,27 @@ def test_the_plan_as_terraform_prints_it_on_one_line(tmp_path: Path) -> None:
     assert [(r, p) for r, _, _, p in one_line] == [(r, p) for r, _, _, p in findings(BROKEN)]
     _, _, column, _ = one_line[0]
     assert compact[column - 1 :].startswith('"container_name":"app"')
+
+
+# A value the apply decides (a dynamic block over an unknown list, a count from another resource): the
+# rule that needs it says nothing.
+UNKNOWN = {
+    "aws_ecs_service.network_on_bridge": ("network_configuration", "TDL805"),
+    "aws_ecs_service.cannot_progress": ("desired_count", "TDL816"),
+    "aws_ecs_service.lb_port": ("load_balancer", "TDL802"),
+    "aws_ecs_service.daemon_on_fargate": ("launch_type", "TDL820"),
+    "aws_ecs_service.launch_and_capacity": ("capacity_provider_strategy", "TDL806"),
+}
+
+
+def test_values_known_only_after_apply_make_no_finding(tmp_path: Path) -> None:
+    plan = json.loads(BROKEN.read_text())
+    for resource in plan["planned_values"]["root_module"]["resources"]:
+        if resource["address"] in UNKNOWN:
+            del resource["values"][UNKNOWN[resource["address"]][0]]
+    for change in plan["resource_changes"]:
+        if change["address"] in UNKNOWN:
+            change["change"]["after_unknown"][UNKNOWN[change["address"]][0]] = True
+    (tmp_path / "plan.json").write_text(json.dumps(plan, indent=2))
+    silent = {rule for _, rule in UNKNOWN.values()}
+    assert {r for r, _, _, _ in findings(tmp_path / "plan.json")} == {r[0] for r in RULES} - silent

@@ -349,6 +349,10 @@ def _reverse(spec: str) -> dict[str, tuple[str, ...]]:
 
 
 _REVERSE = {spec: _reverse(spec) for spec in SPECS}
+# A service's deploymentConfiguration is spread over several attributes; without a
+# `deployment_configuration` block (the strategy and its hooks), what is missing from it as a whole is
+# the circuit breaker, the one block of it that no default fills.
+_REVERSE["Service"]["deploymentConfiguration"] = ("deployment_circuit_breaker",)
 
 
 @dataclass(slots=True)

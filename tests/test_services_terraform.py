@@ -187,6 +187,16 @@ def test_the_state_has_the_known_values() -> None:
     assert "launchType" not in resources[API].resource.data  # "" once the capacity provider chose
 
 
+def test_a_state_names_a_task_definition_by_family_and_revision() -> None:
+    """The provider keeps `task_definition` as `family:revision` when the configuration gave no ARN."""
+    state = json.loads(STATE.read_text())
+    for resource in state["values"]["root_module"]["resources"]:
+        if resource["address"] == WEB:
+            resource["values"]["task_definition"] = "forum-web:1"
+    resources = by_key(load(STATE, json.dumps(state, indent=2)))
+    assert resources[WEB].resource.refs["/taskDefinition"] == "aws_ecs_task_definition.web"
+
+
 def test_origins_point_into_the_plan_in_the_providers_names() -> None:
     placed = by_key(load(PLAN))[WEB]
     values = "/planned_values/root_module/resources/1/values"

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from taskdeflint.engine.links import connect
-from taskdeflint.model import Listener, ListenerRule, Service, TargetGroup
+from taskdeflint.model import Listener, ListenerRule, Resource, Service, TargetGroup
 from taskdeflint.readers import base, document
 from taskdeflint.readers.tfresources import MAX_CHAIN, MIN_WAITS
 from tests.conftest import ROOT, lint
@@ -49,10 +49,12 @@ API_TD = "module.api.aws_ecs_task_definition.app[0]"
 API_TG = "module.api.aws_lb_target_group.app"
 API_RULE = "module.api.aws_lb_listener_rule.app"
 
-# What each resource of the fixture refers to, and what else it waits for, the same in the plan (from
-# the configuration) and in the state (by ARN, and by the depends_on that Terraform recorded).
+# What each resource of the fixture refers to (by an ARN: the state does not tell the other references, to
+# a security group's or a namespace's id), and what it waits for, the same in the plan (from the
+# configuration) and in the state (by ARN, and by the depends_on that Terraform recorded).
 REFS = {
     WEB: {
+        "/cluster": "aws_ecs_cluster.main",
         "/taskDefinition": "aws_ecs_task_definition.web",
         "/loadBalancers/0/targetGroupArn": "aws_lb_target_group.web",
         "/serviceRegistries/0/registryArn": "aws_service_discovery_service.web",
@@ -61,10 +63,15 @@ REFS = {
         "/ListenerArn": "aws_lb_listener.http",
         "/Actions/0/TargetGroupArn": "aws_lb_target_group.web",
     },
-    "aws_lb_listener.http": {},
+    "aws_lb_listener.http": {"/LoadBalancerArn": "aws_lb.public"},
     "aws_lb_target_group.web": {},
     "aws_service_discovery_service.web": {},
-    API: {"/taskDefinition": API_TD, "/loadBalancers/0/targetGroupArn": API_TG},
+    API: {
+        "/cluster": "aws_ecs_cluster.main",  # var.cluster_arn
+        "/taskDefinition": API_TD,
+        "/loadBalancers/0/targetGroupArn": API_TG,
+        "/serviceConnectConfiguration/namespace": "aws_service_discovery_private_dns_namespace.internal",
+    },
     API_RULE: {
         # var.listener_arn, given aws_lb_listener.http.arn by the module call
         "/ListenerArn": "aws_lb_listener.http",
@@ -74,13 +81,26 @@ REFS = {
 }
 WAITS = {
     WEB: (
+        "aws_ecs_cluster.main",
         "aws_ecs_task_definition.web",
         "aws_lb_listener_rule.web",  # depends_on
         "aws_lb_target_group.web",
+        "aws_security_group.tasks",
         "aws_service_discovery_service.web",
     ),
+    "aws_lb.public": ("aws_security_group.tasks",),
+    "aws_lb_listener.http": ("aws_lb.public",),
     "aws_lb_listener_rule.web": ("aws_lb_listener.http", "aws_lb_target_group.web"),
-    API: ("aws_lb_listener.http", API_TD, API_RULE, API_TG),  # the listener: the module call's depends_on
+    "aws_service_discovery_service.web": ("aws_service_discovery_private_dns_namespace.internal",),
+    API: (
+        "aws_ecs_cluster.main",
+        "aws_lb_listener.http",  # the module call's depends_on
+        "aws_security_group.tasks",
+        "aws_service_discovery_private_dns_namespace.internal",  # var.namespace_arn
+        API_TD,
+        API_RULE,
+        API_TG,
+    ),
     API_RULE: ("aws_lb_listener.http", API_TG),
     API_TG: ("aws_lb_listener.http",),
 }
@@ -91,7 +111,11 @@ def test_references_module_addresses_and_depends_on(path: Path) -> None:
     loaded = load(path)
     assert [t.key for t in loaded.targets] == ["aws_ecs_task_definition.web", API_TD]
     resources = by_key(loaded)
-    assert {key: p.resource.refs for key, p in resources.items()} == REFS
+    # Every other resource that waits for something is there too, with only what it waits for.
+    assert {key for key, p in resources.items() if type(p.resource) is Resource} == {"aws_lb.public"}
+    assert {key for key, p in resources.items() if type(p.resource) is not Resource} == set(REFS)
+    for key, refs in REFS.items():
+        assert refs.items() <= resources[key].resource.refs.items(), key
     assert {key: p.resource.depends_on for key, p in resources.items() if p.resource.depends_on} == WAITS
     # Each service runs the task definition it refers to, and waits for the rule that attaches its
     # target group to the listener.
@@ -195,6 +219,41 @@ def test_a_state_names_a_task_definition_by_family_and_revision() -> None:
             resource["values"]["task_definition"] = "forum-web:1"
     resources = by_key(load(STATE, json.dumps(state, indent=2)))
     assert resources[WEB].resource.refs["/taskDefinition"] == "aws_ecs_task_definition.web"
+
+
+@pytest.mark.parametrize("waits", [True, False])
+def test_a_service_waits_for_the_listener_rule_through_another_resource(tmp_path: Path, waits: bool) -> None:
+    """`depends_on = [time_sleep.after_rule]`, a pause that depends on the rule: the service waits for
+    the rule all the same (TDL818 follows it); without the pause's depends_on, it does not."""
+    plan = json.loads(PLAN.read_text())
+    pause = {
+        "address": "time_sleep.after_rule",
+        "mode": "managed",
+        "type": "time_sleep",
+        "name": "after_rule",
+        "provider_name": "registry.terraform.io/hashicorp/time",
+        "schema_version": 0,
+        "values": {"create_duration": "30s", "destroy_duration": None, "triggers": None},
+        "sensitive_values": {},
+    }
+    plan["planned_values"]["root_module"]["resources"].append(pause)
+    configured = plan["configuration"]["root_module"]["resources"]
+    configured.append(
+        {
+            "address": "time_sleep.after_rule",
+            "mode": "managed",
+            "type": "time_sleep",
+            "name": "after_rule",
+            "provider_config_key": "time",
+            "expressions": {"create_duration": {"constant_value": "30s"}},
+            "schema_version": 0,
+            **({"depends_on": ["aws_lb_listener_rule.web"]} if waits else {}),
+        }
+    )
+    next(r for r in configured if r["address"] == WEB)["depends_on"] = ["time_sleep.after_rule"]
+    (tmp_path / "plan.json").write_text(json.dumps(plan, indent=2))
+    got = [(f["rule"], f["pointer"]) for f in lint(tmp_path, "plan.json", select=("TDL818",)).findings]
+    assert got == ([] if waits else [("TDL818", f"{RESOURCES}/1/values/load_balancer/0/target_group_arn")])
 
 
 def test_origins_point_into_the_plan_in_the_providers_names() -> None:

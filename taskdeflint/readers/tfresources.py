@@ -795,7 +795,7 @@ def find_targets(loaded: Loaded) -> list[Target] | str | None:
     if any(resource.get("type") in KINDS for _, resource, _ in found):
         form = "Terraform plan" if section == "planned_values" else "Terraform state"
         budget = max(MIN_WAITS, len(loaded.text) // 4)
-        loaded.resources = _resources(document, found, targets, marks, form, budget)
+        loaded.resources = _resources(document, found, marks, form, budget)
     if not targets and not loaded.resources:
         kind = "plan" if section == "planned_values" else "state"
         return (
@@ -807,16 +807,16 @@ def find_targets(loaded: Loaded) -> list[Target] | str | None:
 def _resources(
     document: dict[str, Any],
     found: list[tuple[str, dict[str, Any], str]],
-    targets: list[Target],
     marks: dict[str, object],
     form: str,
     budget: int,
 ) -> list[Placed]:
-    """The resources of the document's kinds. `budget` bounds how many resources they wait for in all
-    (besides those their values refer to): a module that waits for another makes each of its resources
-    wait for each of the other's."""
-    addresses = {t.key for t in targets} | {a for _, r, a in found if r.get("type") in KINDS}
-    keys = {a: parsed for a in addresses if (parsed := _parse(a)) is not None}
+    """The resources of the document's kinds, and every other resource (but task definitions) as a plain
+    `Resource` with only what it waits for, so that `Graph.reaches` follows a service's wait through it (a
+    `time_sleep` or `null_resource` that waits for the listener). `budget` bounds how many resources they
+    wait for in all (besides those their values refer to): a module that waits for another makes each of
+    its resources wait for each of the other's."""
+    keys = {a: parsed for _, _, a in found if (parsed := _parse(a)) is not None}
     configuration = document.get("configuration")
     config = _Configuration(configuration, keys) if isinstance(configuration, dict) else None
     recorded = _recorded(keys)
@@ -828,22 +828,12 @@ def _resources(
         if parsed is None or not isinstance(attributes, dict):
             continue
         _arns(attributes, address, arns)
-        kind = KINDS.get(str(resource.get("type")))
-        if kind is None:
+        if resource.get("type") == RESOURCE_TYPE:
             continue
-        spec, cls = kind
         instance, name = parsed
         own = name[name.index("[") :] if name.endswith("]") else ""
-        mark = marks.get(address)
-        if mark is True:  # the whole resource is known after apply: each of its attributes is
-            mark = dict.fromkeys(SPECS[spec], True)
-        attributes = with_unknowns(attributes, mark, address)
-        assert isinstance(attributes, dict)
         settings = config.resource(instance, name) if config is not None else None
         placement = Placement(f"resource {address}")
-        converter = _Converter(placement, config if settings is not None else None, instance, own)
-        expressions = settings.get("expressions") if settings is not None else None
-        data = converter.convert(attributes, spec, join(at, "values"), expressions)
         waits: set[str] = set()
         if budget <= 0:
             pass  # what its values refer to, and nothing more
@@ -854,6 +844,21 @@ def _resources(
             names = dependencies if isinstance(dependencies, list) else []
             waits = {k for n in names if isinstance(n, str) for k in recorded.get(n, ())}
         budget -= len(waits)
+        kind = KINDS.get(str(resource.get("type")))
+        if kind is None:
+            if waits - {address}:
+                placement.pointers[""] = join(at, "values")
+                read.append((Resource, {}, address, placement, {}, waits))
+            continue
+        spec, cls = kind
+        mark = marks.get(address)
+        if mark is True:  # the whole resource is known after apply: each of its attributes is
+            mark = dict.fromkeys(SPECS[spec], True)
+        attributes = with_unknowns(attributes, mark, address)
+        assert isinstance(attributes, dict)
+        converter = _Converter(placement, config if settings is not None else None, instance, own)
+        expressions = settings.get("expressions") if settings is not None else None
+        data = converter.convert(attributes, spec, join(at, "values"), expressions)
         read.append((cls, data, address, placement, converter.refs, waits))
     out = []
     for cls, data, address, placement, refs, waits in read:

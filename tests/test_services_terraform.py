@@ -3,8 +3,8 @@ groups, listeners, listener rules and Cloud Map services it is tied to, converte
 with references from the plan's configuration (through module inputs, outputs and depends_on) or, in a
 state, by ARN; and the service rules at their line and column in a plan.
 
-The fixtures in tests/data/terraform-services are a configuration and what `terraform show -json` prints
-for its plan and state (pretty-printed as `jq .` does): a web service behind an ALB listener rule, found
+The fixtures in tests/data/terraform-services are a configuration and its plan and state written as
+`terraform show -json` prints them (pretty-printed as `jq .` does): a web service behind an ALB listener rule, found
 through Cloud Map, and an API service from a module (`module.api`), with its task definition counted
 (`aws_ecs_task_definition.app[0]`); broken/ holds a shop whose services each break one rule.
 """

@@ -1,6 +1,6 @@
 # A shop whose services each break one rule, behind one Application Load Balancer and found through
-# Cloud Map. plan.json is `terraform show -json` of `terraform plan -out` for this configuration
-# (pretty-printed with `jq .`).
+# Cloud Map. plan.json is written as `terraform show -json` prints the plan of this configuration with
+# the AWS provider 6 (format 1.2, pretty-printed as `jq .` does).
 
 terraform {
   required_providers {

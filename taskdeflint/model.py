@@ -297,16 +297,27 @@ class Graph:
     """The resources of one document by key, its task definitions by key, and the references between
     them: what a check needs to follow a service to its target group and on to a listener."""
 
-    __slots__ = ("resources", "taskdefs")
+    __slots__ = ("_budget", "_waiters", "_waiting", "_work", "resources", "taskdefs")
+
+    # How many resources `reaches` may visit in all, at least, for one document (or per edge of its graph,
+    # beyond this): past it, it answers yes, as for a wait it cannot rule out.
+    MIN_WORK = 1_000_000
+    WORK_PER_EDGE = 16
 
     def __init__(self) -> None:
         self.resources: dict[str, Resource] = {}
         self.taskdefs: dict[str, TaskDef] = {}
+        self._waiters: dict[str, list[str]] | None = None
+        self._waiting: dict[frozenset[str], frozenset[str]] = {}
+        self._work = 0
+        self._budget = self.MIN_WORK
 
     def add(self, resource: Resource) -> None:
         resource.graph = self
         if resource.key:
             self.resources[resource.key] = resource
+            self._waiters = None
+            self._waiting.clear()
 
     def of_kind(self, kind: type[R]) -> Iterator[R]:
         for resource in self.resources.values():
@@ -315,20 +326,40 @@ class Graph:
 
     def reaches(self, start: str, goals: set[str]) -> bool:
         """Whether the resource `start` waits, directly or through others, for one of `goals`: it refers
-        to it or depends on it (CloudFormation and Terraform create a resource after what it needs)."""
-        seen = {start}
-        stack = [start]
+        to it or depends on it (CloudFormation and Terraform create a resource after what it needs).
+
+        The resources that wait for a set of goals are found once, by following the waits backwards from
+        the goals, and kept for the next service of the same target group. A document whose graph would
+        take more than its budget to search is answered yes."""
+        wanted = frozenset(goals)
+        waiting = self._waiting.get(wanted)
+        if waiting is None:
+            found = self._waiting_for(wanted)
+            if found is None:
+                return True
+            waiting = self._waiting[wanted] = found
+        return start in waiting
+
+    def _waiting_for(self, goals: frozenset[str]) -> frozenset[str] | None:
+        """The resources that wait for one of `goals`, directly or through others; None past the budget."""
+        if self._waiters is None:
+            waiters: dict[str, list[str]] = {}
+            for key, resource in self.resources.items():
+                for target in {*resource.refs.values(), *resource.depends_on}:
+                    waiters.setdefault(target, []).append(key)
+            self._waiters = waiters
+            self._budget = max(self.MIN_WORK, self.WORK_PER_EDGE * sum(map(len, waiters.values())))
+        found: set[str] = set()
+        stack = list(goals)
         while stack:
-            resource = self.resources.get(stack.pop())
-            if resource is None:
-                continue
-            for key in (*resource.refs.values(), *resource.depends_on):
-                if key in goals:
-                    return True
-                if key not in seen:
-                    seen.add(key)
-                    stack.append(key)
-        return False
+            for waiter in self._waiters.get(stack.pop(), ()):
+                self._work += 1
+                if self._work > self._budget:
+                    return None
+                if waiter not in found:
+                    found.add(waiter)
+                    stack.append(waiter)
+        return frozenset(found)
 
 
 R = TypeVar("R", bound=Resource)

@@ -3,8 +3,8 @@ groups, listeners, listener rules and Cloud Map services it is tied to, converte
 with references from the plan's configuration (through module inputs, outputs and depends_on) or, in a
 state, by ARN; and the service rules at their line and column in a plan.
 
-The fixtures in tests/data/terraform-services are a configuration and what `terraform show -json` prints
-for its plan and state (pretty-printed as `jq .` does): a web service behind an ALB listener rule, found
+The fixtures in tests/data/terraform-services are a configuration and its plan and state written as
+`terraform show -json` prints them (pretty-printed as `jq .` does): a web service behind an ALB listener rule, found
 through Cloud Map, and an API service from a module (`module.api`), with its task definition counted
 (`aws_ecs_task_definition.app[0]`); broken/ holds a shop whose services each break one rule.
 """
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from taskdeflint.engine.links import connect
-from taskdeflint.model import Listener, ListenerRule, Service, TargetGroup
+from taskdeflint.model import Listener, ListenerRule, Resource, Service, TargetGroup
 from taskdeflint.readers import base, document
-from taskdeflint.readers.tfresources import MAX_CHAIN
+from taskdeflint.readers.tfresources import MAX_CHAIN, MIN_WAITS
 from tests.conftest import ROOT, lint
 
 DATA = ROOT / "tests" / "data" / "terraform-services"
@@ -49,10 +49,12 @@ API_TD = "module.api.aws_ecs_task_definition.app[0]"
 API_TG = "module.api.aws_lb_target_group.app"
 API_RULE = "module.api.aws_lb_listener_rule.app"
 
-# What each resource of the fixture refers to, and what else it waits for, the same in the plan (from
-# the configuration) and in the state (by ARN, and by the depends_on that Terraform recorded).
+# What each resource of the fixture refers to (by an ARN: the state does not tell the other references, to
+# a security group's or a namespace's id), and what it waits for, the same in the plan (from the
+# configuration) and in the state (by ARN, and by the depends_on that Terraform recorded).
 REFS = {
     WEB: {
+        "/cluster": "aws_ecs_cluster.main",
         "/taskDefinition": "aws_ecs_task_definition.web",
         "/loadBalancers/0/targetGroupArn": "aws_lb_target_group.web",
         "/serviceRegistries/0/registryArn": "aws_service_discovery_service.web",
@@ -61,10 +63,15 @@ REFS = {
         "/ListenerArn": "aws_lb_listener.http",
         "/Actions/0/TargetGroupArn": "aws_lb_target_group.web",
     },
-    "aws_lb_listener.http": {},
+    "aws_lb_listener.http": {"/LoadBalancerArn": "aws_lb.public"},
     "aws_lb_target_group.web": {},
     "aws_service_discovery_service.web": {},
-    API: {"/taskDefinition": API_TD, "/loadBalancers/0/targetGroupArn": API_TG},
+    API: {
+        "/cluster": "aws_ecs_cluster.main",  # var.cluster_arn
+        "/taskDefinition": API_TD,
+        "/loadBalancers/0/targetGroupArn": API_TG,
+        "/serviceConnectConfiguration/namespace": "aws_service_discovery_private_dns_namespace.internal",
+    },
     API_RULE: {
         # var.listener_arn, given aws_lb_listener.http.arn by the module call
         "/ListenerArn": "aws_lb_listener.http",
@@ -74,13 +81,26 @@ REFS = {
 }
 WAITS = {
     WEB: (
+        "aws_ecs_cluster.main",
         "aws_ecs_task_definition.web",
         "aws_lb_listener_rule.web",  # depends_on
         "aws_lb_target_group.web",
+        "aws_security_group.tasks",
         "aws_service_discovery_service.web",
     ),
+    "aws_lb.public": ("aws_security_group.tasks",),
+    "aws_lb_listener.http": ("aws_lb.public",),
     "aws_lb_listener_rule.web": ("aws_lb_listener.http", "aws_lb_target_group.web"),
-    API: ("aws_lb_listener.http", API_TD, API_RULE, API_TG),  # the listener: the module call's depends_on
+    "aws_service_discovery_service.web": ("aws_service_discovery_private_dns_namespace.internal",),
+    API: (
+        "aws_ecs_cluster.main",
+        "aws_lb_listener.http",  # the module call's depends_on
+        "aws_security_group.tasks",
+        "aws_service_discovery_private_dns_namespace.internal",  # var.namespace_arn
+        API_TD,
+        API_RULE,
+        API_TG,
+    ),
     API_RULE: ("aws_lb_listener.http", API_TG),
     API_TG: ("aws_lb_listener.http",),
 }
@@ -91,7 +111,11 @@ def test_references_module_addresses_and_depends_on(path: Path) -> None:
     loaded = load(path)
     assert [t.key for t in loaded.targets] == ["aws_ecs_task_definition.web", API_TD]
     resources = by_key(loaded)
-    assert {key: p.resource.refs for key, p in resources.items()} == REFS
+    # Every other resource that waits for something is there too, with only what it waits for.
+    assert {key for key, p in resources.items() if type(p.resource) is Resource} == {"aws_lb.public"}
+    assert {key for key, p in resources.items() if type(p.resource) is not Resource} == set(REFS)
+    for key, refs in REFS.items():
+        assert refs.items() <= resources[key].resource.refs.items(), key
     assert {key: p.resource.depends_on for key, p in resources.items() if p.resource.depends_on} == WAITS
     # Each service runs the task definition it refers to, and waits for the rule that attaches its
     # target group to the listener.
@@ -187,6 +211,51 @@ def test_the_state_has_the_known_values() -> None:
     assert "launchType" not in resources[API].resource.data  # "" once the capacity provider chose
 
 
+def test_a_state_names_a_task_definition_by_family_and_revision() -> None:
+    """The provider keeps `task_definition` as `family:revision` when the configuration gave no ARN."""
+    state = json.loads(STATE.read_text())
+    for resource in state["values"]["root_module"]["resources"]:
+        if resource["address"] == WEB:
+            resource["values"]["task_definition"] = "forum-web:1"
+    resources = by_key(load(STATE, json.dumps(state, indent=2)))
+    assert resources[WEB].resource.refs["/taskDefinition"] == "aws_ecs_task_definition.web"
+
+
+@pytest.mark.parametrize("waits", [True, False])
+def test_a_service_waits_for_the_listener_rule_through_another_resource(tmp_path: Path, waits: bool) -> None:
+    """`depends_on = [time_sleep.after_rule]`, a pause that depends on the rule: the service waits for
+    the rule all the same (TDL818 follows it); without the pause's depends_on, it does not."""
+    plan = json.loads(PLAN.read_text())
+    pause = {
+        "address": "time_sleep.after_rule",
+        "mode": "managed",
+        "type": "time_sleep",
+        "name": "after_rule",
+        "provider_name": "registry.terraform.io/hashicorp/time",
+        "schema_version": 0,
+        "values": {"create_duration": "30s", "destroy_duration": None, "triggers": None},
+        "sensitive_values": {},
+    }
+    plan["planned_values"]["root_module"]["resources"].append(pause)
+    configured = plan["configuration"]["root_module"]["resources"]
+    configured.append(
+        {
+            "address": "time_sleep.after_rule",
+            "mode": "managed",
+            "type": "time_sleep",
+            "name": "after_rule",
+            "provider_config_key": "time",
+            "expressions": {"create_duration": {"constant_value": "30s"}},
+            "schema_version": 0,
+            **({"depends_on": ["aws_lb_listener_rule.web"]} if waits else {}),
+        }
+    )
+    next(r for r in configured if r["address"] == WEB)["depends_on"] = ["time_sleep.after_rule"]
+    (tmp_path / "plan.json").write_text(json.dumps(plan, indent=2))
+    got = [(f["rule"], f["pointer"]) for f in lint(tmp_path, "plan.json", select=("TDL818",)).findings]
+    assert got == ([] if waits else [("TDL818", f"{RESOURCES}/1/values/load_balancer/0/target_group_arn")])
+
+
 def test_origins_point_into_the_plan_in_the_providers_names() -> None:
     placed = by_key(load(PLAN))[WEB]
     values = "/planned_values/root_module/resources/1/values"
@@ -217,7 +286,8 @@ def test_origins_point_into_the_plan_in_the_providers_names() -> None:
         "/deploymentConfiguration/minimumHealthyPercent": f"{values}/deployment_minimum_healthy_percent",
         "/deploymentConfiguration/deploymentCircuitBreaker/enable": f"{values}/deployment_circuit_breaker/0/enable",
         "/serviceRegistries/0/registryArn": f"{values}/service_registries/0/registry_arn",
-        "/deploymentConfiguration": f"{values}/deployment_configuration",
+        # No deployment_configuration block: what it lacks as a whole is the circuit breaker.
+        "/deploymentConfiguration": f"{values}/deployment_circuit_breaker",
         "/healthCheckGracePeriodSeconds": f"{values}/health_check_grace_period_seconds",
         "/serviceRegistries/0/port": f"{values}/service_registries/0/port",
         "/capacityProviderStrategy": f"{values}/capacity_provider_strategy",
@@ -302,6 +372,54 @@ def test_references_that_loop_between_a_module_and_its_caller_end() -> None:
     ]
 
 
+def test_what_a_module_waiting_for_a_module_expands_to_is_bounded() -> None:
+    """`depends_on = [module.b]` on a module call makes each of its resources wait for each of b's: a
+    thousand services and a thousand target groups would be a million waits, more than the budget."""
+    count = 1000
+
+    def resources(module: str, kind: str, name: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "address": f"module.{module}.{kind}.{name}[{i}]",
+                "mode": "managed",
+                "type": kind,
+                "name": name,
+                "index": i,
+                "values": {"name": f"{name}{i}"},
+            }
+            for i in range(count)
+        ]
+
+    def module(kind: str, name: str) -> dict[str, Any]:
+        return {"resources": [{"address": f"{kind}.{name}", "type": kind, "name": name, "expressions": {}}]}
+
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "child_modules": [
+                    {"address": "module.a", "resources": resources("a", "aws_ecs_service", "s")},
+                    {"address": "module.b", "resources": resources("b", "aws_lb_target_group", "t")},
+                ]
+            }
+        },
+        "configuration": {
+            "root_module": {
+                "module_calls": {
+                    "a": {"depends_on": ["module.b"], "module": module("aws_ecs_service", "s")},
+                    "b": {"module": module("aws_lb_target_group", "t")},
+                }
+            }
+        },
+    }
+    text = json.dumps(plan)
+    assert count * count > max(MIN_WAITS, len(text) // 4)
+    loaded = load(Path("plan.json"), text)
+    waits = [len(p.resource.depends_on) for p in loaded.resources if isinstance(p.resource, Service)]
+    assert waits[0] == count  # the first services wait for every target group
+    assert sum(waits) <= max(MIN_WAITS, len(text) // 4) + count
+
+
 # --- findings at their place -------------------------------------------------------------------------
 
 
@@ -322,18 +440,71 @@ def test_the_correct_plan_and_state_have_no_service_findings() -> None:
         assert [f for f in result.findings if f["severity"] != "info" or f["rule"].startswith("TDL8")] == []
 
 
-def test_a_service_finding_names_the_resource_at_its_attribute() -> None:
-    result = lint(BROKEN.parent, BROKEN.name, select=("TDL801",))
-    assert [(f["rule"], f["line"], f["column"], f["pointer"], f["message"]) for f in result.findings] == [
-        (
-            "TDL801",
-            477,
-            17,
-            "/planned_values/root_module/resources/5/values/load_balancer/0/container_name",
-            'loadBalancers[0].containerName "app" is not a container of the task definition (its containers: '
-            '"web") (resource aws_ecs_service.lb_container)',
-        )
-    ]
+# Each service of broken/ breaks one rule (its name says which, main.tf a comment): the finding, at the
+# attribute that breaks it (or the block that lacks one), in the plan as jq prints it.
+RESOURCES = "/planned_values/root_module/resources"
+RULES = [
+    ("TDL801", 456, 17, "5/values/load_balancer/0/container_name", "aws_ecs_service.lb_container"),
+    ("TDL802", 552, 17, "6/values/load_balancer/0/container_port", "aws_ecs_service.lb_port"),
+    ("TDL804", 794, 11, "9/values", "aws_ecs_service.no_network"),
+    ("TDL805", 652, 13, "7/values/network_configuration", "aws_ecs_service.network_on_bridge"),
+    ("TDL806", 342, 13, "4/values/capacity_provider_strategy", "aws_ecs_service.launch_and_capacity"),
+    (
+        "TDL807",
+        1062,
+        17,
+        "12/values/network_configuration/0/assign_public_ip",
+        "aws_ecs_service.public_ip_ec2",
+    ),
+    ("TDL808", 213, 13, "2/values/launch_type", "aws_ecs_service.fargate_on_bridge"),
+    ("TDL809", 989, 13, "11/values/platform_version", "aws_ecs_service.old_platform"),
+    (
+        "TDL810",
+        1421,
+        17,
+        "16/values/service_registries/0/port",
+        "aws_ecs_service.registry_port_and_container",
+    ),
+    (
+        "TDL811",
+        1327,
+        17,
+        "15/values/service_registries/0/container_name",
+        "aws_ecs_service.registry_container",
+    ),
+    ("TDL813", 1244, 15, "14/values/service_registries/0", "aws_ecs_service.registry_bridge"),
+    (
+        "TDL814",
+        1524,
+        21,
+        "17/values/service_connect_configuration/0/service/0/port_name",
+        "aws_ecs_service.service_connect_port",
+    ),
+    ("TDL815", 275, 13, "3/values/health_check_grace_period_seconds", "aws_ecs_service.grace_without_lb"),
+    ("TDL816", 37, 13, "0/values/deployment_maximum_percent", "aws_ecs_service.cannot_progress"),
+    ("TDL817", 721, 13, "8/values/deployment_circuit_breaker", "aws_ecs_service.no_circuit_breaker"),
+    # The target group's ARN is known only after apply, so absent from the plan: at its load_balancer block.
+    ("TDL818", 879, 15, "10/values/load_balancer/0/target_group_arn", "aws_ecs_service.not_attached"),
+    ("TDL819", 2291, 13, "30/values/priority", "aws_lb_listener_rule.search_v2"),
+    ("TDL820", 148, 13, "1/values/scheduling_strategy", "aws_ecs_service.daemon_on_fargate"),
+]
+
+
+@pytest.mark.parametrize(("rule", "line", "column", "pointer", "address"), RULES, ids=[r[0] for r in RULES])
+def test_each_rule_at_its_line_and_column(
+    rule: str, line: int, column: int, pointer: str, address: str
+) -> None:
+    result = lint(BROKEN.parent, BROKEN.name, select=(rule,))
+    assert result.code in (0, 1), result.stderr
+    got = [(f["rule"], f["line"], f["column"], f["pointer"]) for f in result.findings]
+    assert got == [(rule, line, column, f"{RESOURCES}/{pointer}")]
+    assert result.findings[0]["message"].endswith(f"(resource {address})")
+    resources = json.loads(BROKEN.read_text())["planned_values"]["root_module"]["resources"]
+    assert resources[int(pointer.split("/")[0])]["address"] == address
+
+
+def test_each_service_breaks_only_its_rule() -> None:
+    assert findings(BROKEN) == sorted((r, line, c, f"{RESOURCES}/{p}") for r, line, c, p, _ in RULES)
 
 
 def test_the_plan_as_terraform_prints_it_on_one_line(tmp_path: Path) -> None:
@@ -344,3 +515,27 @@ def test_the_plan_as_terraform_prints_it_on_one_line(tmp_path: Path) -> None:
     assert [(r, p) for r, _, _, p in one_line] == [(r, p) for r, _, _, p in findings(BROKEN)]
     _, _, column, _ = one_line[0]
     assert compact[column - 1 :].startswith('"container_name":"app"')
+
+
+# A value the apply decides (a dynamic block over an unknown list, a count from another resource): the
+# rule that needs it says nothing.
+UNKNOWN = {
+    "aws_ecs_service.network_on_bridge": ("network_configuration", "TDL805"),
+    "aws_ecs_service.cannot_progress": ("desired_count", "TDL816"),
+    "aws_ecs_service.lb_port": ("load_balancer", "TDL802"),
+    "aws_ecs_service.daemon_on_fargate": ("launch_type", "TDL820"),
+    "aws_ecs_service.launch_and_capacity": ("capacity_provider_strategy", "TDL806"),
+}
+
+
+def test_values_known_only_after_apply_make_no_finding(tmp_path: Path) -> None:
+    plan = json.loads(BROKEN.read_text())
+    for resource in plan["planned_values"]["root_module"]["resources"]:
+        if resource["address"] in UNKNOWN:
+            del resource["values"][UNKNOWN[resource["address"]][0]]
+    for change in plan["resource_changes"]:
+        if change["address"] in UNKNOWN:
+            change["change"]["after_unknown"][UNKNOWN[change["address"]][0]] = True
+    (tmp_path / "plan.json").write_text(json.dumps(plan, indent=2))
+    silent = {rule for _, rule in UNKNOWN.values()}
+    assert {r for r, _, _, _ in findings(tmp_path / "plan.json")} == {r[0] for r in RULES} - silent

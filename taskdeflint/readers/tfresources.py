@@ -327,6 +327,9 @@ MAX_STEPS = 100_000
 # How many module inputs and outputs one reference may pass through, and how deep modules may nest.
 MAX_CHAIN = 100
 MAX_MODULE_DEPTH = 32
+# How many resources the resources of one document may wait for in all: at least this many, or one per
+# four characters of its text.
+MIN_WAITS = 250_000
 
 
 def _reverse(spec: str) -> dict[str, tuple[str, ...]]:
@@ -346,6 +349,10 @@ def _reverse(spec: str) -> dict[str, tuple[str, ...]]:
 
 
 _REVERSE = {spec: _reverse(spec) for spec in SPECS}
+# A service's deploymentConfiguration is spread over several attributes; without a
+# `deployment_configuration` block (the strategy and its hooks), what is missing from it as a whole is
+# the circuit breaker, the one block of it that no default fills.
+_REVERSE["Service"]["deploymentConfiguration"] = ("deployment_circuit_breaker",)
 
 
 @dataclass(slots=True)
@@ -442,23 +449,27 @@ class _Configuration:
     """A plan's `configuration`: the references of each resource's attributes, followed to the
     addresses of the resources of the plan (`keys`) they name."""
 
-    def __init__(self, configuration: object, keys: set[str]) -> None:
+    def __init__(self, configuration: object, keys: dict[str, tuple[Instance, str]]) -> None:
         self.keys = keys
         self.modules: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
         self.resources: dict[str, dict[str, Any]] = {}
         self.instances: dict[str, list[str]] = {}
-        for key in keys:
-            parsed = _parse(key)
-            if parsed is not None:
-                base = _prefix(parsed[0]) + _base(parsed[1])
-                self.instances.setdefault(base, []).append(key)
+        # The resources inside each module call of each module instance (`module.a[0].module.b`: those
+        # of every instance of b in a[0]), for `depends_on = [module.b]`.
+        self.members: dict[str, list[str]] = {}
+        for key, (instance, resource) in keys.items():
+            self.instances.setdefault(_prefix(instance) + _base(resource), []).append(key)
+            for depth in range(1, len(instance) + 1):
+                call = f"{_prefix(instance[: depth - 1])}module.{instance[depth - 1][0]}"
+                self.members.setdefault(call, []).append(key)
         root = configuration.get("root_module") if isinstance(configuration, dict) else None
         if isinstance(root, dict):
             self._index(root, "", None, 0)
         self._memo: dict[tuple[str, Instance, str, bool], frozenset[str]] = {}
         self._steps = 0
         self._active: set[tuple[str, Instance]] = set()
+        self._depends: dict[tuple[tuple[str, ...], Instance], frozenset[str]] = {}
 
     def _index(self, module: dict[str, Any], path: str, call: dict[str, Any] | None, depth: int) -> None:
         self.modules[path] = module
@@ -556,17 +567,23 @@ class _Configuration:
                 found |= self.depends_on(call.get("depends_on"), instance[: depth - 1])
         return found
 
-    def depends_on(self, names: object, instance: Instance) -> set[str]:
-        found: set[str] = set()
+    def depends_on(self, names: object, instance: Instance) -> frozenset[str]:
         if not isinstance(names, list):
-            return found
+            return frozenset()
+        memo = (tuple(n for n in names if isinstance(n, str)), instance)
+        found = self._depends.get(memo)
+        if found is None:
+            found = self._depends[memo] = frozenset(self._depends_on(memo[0], instance))
+        return found
+
+    def _depends_on(self, names: tuple[str, ...], instance: Instance) -> set[str]:
+        found: set[str] = set()
         for name in names:
-            steps = _steps(name) if isinstance(name, str) else None
+            steps = _steps(name)
             if not steps or len(steps) < 2:
                 continue
             if steps[0] == ("module", ""):
-                prefix = f"{_prefix(instance)}module.{steps[1][0]}"
-                found |= {k for k in self.keys if k.startswith((prefix + ".", prefix + "["))}
+                found.update(self.members.get(f"{_prefix(instance)}module.{steps[1][0]}", ()))
             elif steps[0][0] != "data":
                 found |= self._one(f"{steps[0][0]}.{steps[1][0]}", instance, "", False)
         return found
@@ -660,7 +677,7 @@ class _Converter:
     ) -> None:
         target = f"{api}/{attr.member}" if attr.member else api
         if attr.form in ("block", "blocks") and isinstance(value, list):
-            blocks = expression if isinstance(expression, list) else None
+            blocks = [expression] if isinstance(expression, dict) else expression  # a single nested block
             if attr.form == "block":
                 item = value[0]
                 inner = _ensure(out, attr.member) if isinstance(item, dict) else None
@@ -685,7 +702,12 @@ class _Converter:
             _put(out, attr.member, items)
             return
         if isinstance(value, Unknown):
-            pass
+            head = attr.member.split("/")[0]
+            if head not in out:  # a whole block only the apply knows: whether its object is set at all
+                out[head] = value
+                self.placement.pointers[f"{api}/{head}"] = at
+                self.refer(f"{api}/{head}", expression)
+                return
         elif attr.form == "pairs" and isinstance(value, dict):
             pairs = []
             for index, (key, item) in enumerate(value.items()):
@@ -772,7 +794,8 @@ def find_targets(loaded: Loaded) -> list[Target] | str | None:
     ]
     if any(resource.get("type") in KINDS for _, resource, _ in found):
         form = "Terraform plan" if section == "planned_values" else "Terraform state"
-        loaded.resources = _resources(document, found, targets, marks, form)
+        budget = max(MIN_WAITS, len(loaded.text) // 4)
+        loaded.resources = _resources(document, found, marks, form, budget)
     if not targets and not loaded.resources:
         kind = "plan" if section == "planned_values" else "state"
         return (
@@ -784,11 +807,16 @@ def find_targets(loaded: Loaded) -> list[Target] | str | None:
 def _resources(
     document: dict[str, Any],
     found: list[tuple[str, dict[str, Any], str]],
-    targets: list[Target],
     marks: dict[str, object],
     form: str,
+    budget: int,
 ) -> list[Placed]:
-    keys = {t.key for t in targets} | {a for _, r, a in found if r.get("type") in KINDS}
+    """The resources of the document's kinds, and every other resource (but task definitions) as a plain
+    `Resource` with only what it waits for, so that `Graph.reaches` follows a service's wait through it (a
+    `time_sleep` or `null_resource` that waits for the listener). `budget` bounds how many resources they
+    wait for in all (besides those their values refer to): a module that waits for another makes each of
+    its resources wait for each of the other's."""
+    keys = {a: parsed for _, _, a in found if (parsed := _parse(a)) is not None}
     configuration = document.get("configuration")
     config = _Configuration(configuration, keys) if isinstance(configuration, dict) else None
     recorded = _recorded(keys)
@@ -796,32 +824,41 @@ def _resources(
     read: list[tuple[type[Resource], dict[str, Any], str, Placement, dict[str, str], set[str]]] = []
     for at, resource, address in found:
         attributes = resource.get("values")
-        parsed = _parse(address)
-        if address not in keys or parsed is None or not isinstance(attributes, dict):
+        parsed = keys.get(address)
+        if parsed is None or not isinstance(attributes, dict):
             continue
         _arns(attributes, address, arns)
-        kind = KINDS.get(str(resource.get("type")))
-        if kind is None:
+        if resource.get("type") == RESOURCE_TYPE:
             continue
-        spec, cls = kind
         instance, name = parsed
         own = name[name.index("[") :] if name.endswith("]") else ""
-        mark = marks.get(address)
-        if mark is True:  # the whole resource is known after apply: each of its attributes is
-            mark = dict.fromkeys(SPECS[spec], True)
-        attributes = with_unknowns(attributes, mark, address)
-        assert isinstance(attributes, dict)
         settings = config.resource(instance, name) if config is not None else None
         placement = Placement(f"resource {address}")
-        converter = _Converter(placement, config if settings is not None else None, instance, own)
-        expressions = settings.get("expressions") if settings is not None else None
-        data = converter.convert(attributes, spec, join(at, "values"), expressions)
-        if config is not None and settings is not None:
+        waits: set[str] = set()
+        if budget <= 0:
+            pass  # what its values refer to, and nothing more
+        elif config is not None and settings is not None:
             waits = config.waits(settings, instance, own)
         else:  # a state: what Terraform recorded that it waits for
             dependencies = resource.get("depends_on")
             names = dependencies if isinstance(dependencies, list) else []
             waits = {k for n in names if isinstance(n, str) for k in recorded.get(n, ())}
+        budget -= len(waits)
+        kind = KINDS.get(str(resource.get("type")))
+        if kind is None:
+            if waits - {address}:
+                placement.pointers[""] = join(at, "values")
+                read.append((Resource, {}, address, placement, {}, waits))
+            continue
+        spec, cls = kind
+        mark = marks.get(address)
+        if mark is True:  # the whole resource is known after apply: each of its attributes is
+            mark = dict.fromkeys(SPECS[spec], True)
+        attributes = with_unknowns(attributes, mark, address)
+        assert isinstance(attributes, dict)
+        converter = _Converter(placement, config if settings is not None else None, instance, own)
+        expressions = settings.get("expressions") if settings is not None else None
+        data = converter.convert(attributes, spec, join(at, "values"), expressions)
         read.append((cls, data, address, placement, converter.refs, waits))
     out = []
     for cls, data, address, placement, refs, waits in read:
@@ -830,19 +867,17 @@ def _resources(
             if other is not None and other != address:
                 refs.setdefault(pointer, other)
         waits.discard(address)
-        made = cls(data, key=address, label=placement.label, refs=refs, depends_on=tuple(sorted(waits)))
+        made = cls(data, key=address, label=address, refs=refs, depends_on=tuple(sorted(waits)))
         out.append(Placed(form, made, origin=placement))
     return out
 
 
-def _recorded(keys: set[str]) -> dict[str, list[str]]:
+def _recorded(keys: dict[str, tuple[Instance, str]]) -> dict[str, list[str]]:
     """The resources of the document by the address a state's `depends_on` names them with (their
     configuration's: no instance keys)."""
     out: dict[str, list[str]] = {}
-    for key in keys:
-        parsed = _parse(key)
-        if parsed is not None:
-            out.setdefault(_module_path(parsed[0]) + _base(parsed[1]), []).append(key)
+    for key, (instance, resource) in keys.items():
+        out.setdefault(_module_path(instance) + _base(resource), []).append(key)
     return out
 
 

@@ -1,6 +1,7 @@
 # The forum's web service behind an Application Load Balancer, found by Cloud Map, and its API service
-# from a module. plan.json is `terraform show -json` of `terraform plan -out` for this configuration
-# (pretty-printed with `jq .`); state.json is `terraform show -json` after the apply.
+# from a module. plan.json is written as `terraform show -json` prints the plan of this configuration
+# with the AWS provider 6 (format 1.2, pretty-printed as `jq .` does), state.json as it prints the state
+# after the apply.
 
 terraform {
   required_providers {

@@ -1,6 +1,6 @@
 # A shop whose services each break one rule, behind one Application Load Balancer and found through
-# Cloud Map. plan.json is `terraform show -json` of `terraform plan -out` for this configuration
-# (pretty-printed with `jq .`).
+# Cloud Map. plan.json is written as `terraform show -json` prints the plan of this configuration with
+# the AWS provider 6 (format 1.2, pretty-printed as `jq .` does).
 
 terraform {
   required_providers {
@@ -493,18 +493,13 @@ resource "aws_ecs_service" "public_ip_ec2" {
   }
 }
 
-# TDL808: the task definition requires EC2
-resource "aws_ecs_service" "fargate_on_ec2" {
-  name            = "fargate-on-ec2"
+# TDL808: Fargate runs only awsvpc tasks
+resource "aws_ecs_service" "fargate_on_bridge" {
+  name            = "fargate-on-bridge"
   cluster         = "shop"
-  task_definition = aws_ecs_task_definition.ec2.arn
+  task_definition = aws_ecs_task_definition.legacy.arn
   desired_count   = 2
   launch_type     = "FARGATE"
-
-  network_configuration {
-    subnets         = local.network.subnets
-    security_groups = local.network.security_groups
-  }
 
   deployment_circuit_breaker {
     enable   = true

@@ -261,8 +261,9 @@ def rules_command(config: Path | None, rules_dir: tuple[Path, ...]) -> None:
     """List the rule catalogue: id, default severity, name and summary. Rules of your own in the
     config's rules-dir are listed too."""
     catalogue = _catalogue(config, rules_dir)
+    width = max((len(rule.name) for rule in catalogue.rules), default=0)
     for rule in catalogue.rules:
-        click.echo(f"{rule.id}  {rule.severity.label:<7}  {rule.name:<32}  {rule.summary}")
+        click.echo(f"{rule.id}  {rule.severity.label:<7}  {rule.name:<{width}}  {rule.summary}")
 
 
 @main.command("rule", short_help="Explain one rule, with its source and examples.")

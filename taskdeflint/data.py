@@ -11,6 +11,7 @@ from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent
 SCHEMA_FILE = "task-definition.schema.json"
+SERVICE_SCHEMA_FILE = "service.schema.json"
 
 
 def data_dir(name: str) -> Path:
@@ -28,5 +29,14 @@ def schemas_dir() -> Path:
 def task_definition_schema() -> dict[str, Any]:
     """The schema generated from the ECS API model (`scripts/generate_schema.py`), loaded once."""
     with (schemas_dir() / SCHEMA_FILE).open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@cache
+def service_schema() -> dict[str, Any]:
+    """The services' schema generated from the ECS API model (`scripts/generate_schema.py`), loaded once,
+    and only when a file holds a service in the API's JSON."""
+    with (schemas_dir() / SERVICE_SCHEMA_FILE).open(encoding="utf-8") as handle:
         schema: dict[str, Any] = json.load(handle)
     return schema

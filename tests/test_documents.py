@@ -313,8 +313,9 @@ class TestNotATaskDefinition:
                 1,
                 "",
                 'Not a task definition: expected register-task-definition input (with "containerDefinitions"),'
-                ' describe-task-definition output (with "taskDefinition"), a list of container definitions, a'
-                " CloudFormation template or a Terraform plan or state",
+                ' describe-task-definition output (with "taskDefinition"), a list of container definitions, an'
+                " ECS service (create-service input, describe-services output), a CloudFormation template or a"
+                " Terraform plan or state",
             ),
         ],
     )
@@ -548,7 +549,8 @@ class TestWrongTypes:
                         "",
                         "Not a task definition: expected register-task-definition input (with "
                         '"containerDefinitions"), describe-task-definition output (with "taskDefinition"), a list of '
-                        "container definitions, a CloudFormation template or a Terraform plan or state",
+                        "container definitions, an ECS service (create-service input, describe-services output), a "
+                        "CloudFormation template or a Terraform plan or state",
                     ),
                 ],
             ),

@@ -49,3 +49,9 @@ def test_schema_catches_a_typo_and_takes_describe_members() -> None:
     described = {"family": "web", "containerDefinitions": [], "revision": 3, "status": "ACTIVE"}
     assert not register.is_valid(described)
     assert Draft202012Validator({**schema, "$ref": "#/$defs/TaskDefinition"}).is_valid(described)
+
+
+def test_checked_in_service_schema_matches_the_model() -> None:
+    generator = _generator()
+    checked_in = (ROOT / "schemas" / "service.schema.json").read_text(encoding="utf-8")
+    assert generator.render(generator.generate(services=True)) == checked_in

@@ -40,8 +40,8 @@ def service(reference: str | None, container: str = "web") -> str:
             }
         ],
     }
-    if reference is None:
-        del data["serviceName"]
+    if reference is None:  # ecspresso's: its config names the cluster and the service
+        del data["serviceName"], data["cluster"]
     else:
         data["taskDefinition"] = reference
     return json.dumps(data, indent=2) + "\n"
@@ -157,7 +157,7 @@ def test_an_ecspresso_service_finds_its_task_definition_through_the_config(tmp_p
     # Only the service definition is named (as pre-commit names a changed file): the config ties it.
     result = lint(tmp_path, "deploy/ecs-service-def.json")
     found = rule_findings(result, "TDL801")
-    assert [(f["path"], f["line"], f["column"]) for f in found] == [("deploy/ecs-service-def.json", 7, 7)]
+    assert [(f["path"], f["line"], f["column"]) for f in found] == [("deploy/ecs-service-def.json", 6, 7)]
     assert rule_findings(result, "TDL800") == []
 
 
@@ -175,3 +175,54 @@ def test_a_folder_search_finds_service_files(tmp_path: Path) -> None:
     write(tmp_path, "package.json", {"name": "web", "version": "1.0.0"})
     result = lint(tmp_path, ".", verbose=True)
     assert "linted 2 files" in result.stderr
+
+
+def test_service_json_is_checked_against_the_api_model(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "service.json",
+        '{\n  "cluster": "main",\n  "serviceName": "web",\n  "taskDefinition": "web",\n'
+        '  "desiredCount": "2",\n  "launchtype": "FARGATE",\n  "schedulingStrategy": "replica"\n}\n',
+    )
+    result = lint(tmp_path, "service.json")
+    rows = [
+        (f["rule"], f["line"], f["column"], f["message"]) for f in result.findings if f["rule"] != "TDL800"
+    ]
+    assert rows == [
+        ("TDL003", 5, 3, 'desiredCount must be an integer, not string "2"'),
+        ("TDL003", 6, 3, 'Service: unknown member "launchtype" (did you mean "launchType"?)'),
+        (
+            "TDL040",
+            7,
+            3,
+            'schedulingStrategy is string "replica"; expected one of: REPLICA, DAEMON (did you mean "REPLICA"?)',
+        ),
+    ]
+    assert result.code == 1
+
+
+def test_ecspresso_drops_an_unknown_member_with_a_warning(tmp_path: Path) -> None:
+    write(tmp_path, "ecspresso.yml", ECSPRESSO)
+    write(tmp_path, "ecs-task-def.json", TASKDEF)
+    text = service(None, container="app").replace('"loadBalancers"', '"loadBalancer"')
+    text = text.replace('"desiredCount": 1,', '"desiredCount": 1,\n  "launchType": "FARGATE",')
+    write(tmp_path, "ecs-service-def.json", text)
+    result = lint(tmp_path, "ecs-service-def.json", show=None)
+    rows = [(f["rule"], f["severity"], f["line"], f["column"]) for f in result.findings]
+    assert rows == [("TDL023", "warning", 4, 3)]
+    assert result.code == 0
+
+
+def test_an_ecspresso_config_of_another_name_ties_its_files(tmp_path: Path) -> None:
+    write(tmp_path, "staging.yml", ECSPRESSO.replace("ecs-", "staging-"))
+    write(tmp_path, "staging-task-def.json", TASKDEF)
+    write(tmp_path, "staging-service-def.json", service(None))
+    result = lint(tmp_path, "staging-service-def.json")
+    assert [f["line"] for f in rule_findings(result, "TDL801")] == [6]
+
+
+def test_an_ecspresso_service_without_a_config_says_so_once(tmp_path: Path) -> None:
+    write(tmp_path, "ecs-service-def.json", service(None))
+    [note] = rule_findings(lint(tmp_path, "ecs-service-def.json"), "TDL800")
+    assert (note["line"], note["column"]) == (1, 1)
+    assert "no ecspresso config beside it names the file as its service_definition" in note["message"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from taskdeflint.model import Graph, Service, TaskDef
-from taskdeflint.readers import base
+from taskdeflint.readers import base, services
 
 TASKDEF_NOT_LINTED = "TDL800"
 
@@ -84,13 +84,25 @@ class Links:
         return [t for path in paths for t in self.taskdefs(path) if _matches(wanted, family_of(t))]
 
 
+# At most this many YAML files of a folder are read in search of an ecspresso config of another name.
+MAX_CONFIGS = 50
+
+
 def ecspresso_taskdef(location: Path) -> Path | None:
-    """The task definition file that an ecspresso config in the service definition's folder (or one
-    above) ties to it: `service_definition` names the file, `task_definition` its task definition."""
+    """The task definition file that an ecspresso config ties to a service definition: `ecspresso.yml`
+    (or .yaml, .json) in its folder or one of the two above, or a YAML file of another name in its folder
+    (`ecspresso --config staging.yml`); `service_definition` names the file, `task_definition` its task
+    definition."""
     folder = location.parent
-    for _ in range(3):
-        for name in ECSPRESSO_CONFIGS:
-            config = folder / name
+    for level in range(3):
+        candidates = [folder / name for name in ECSPRESSO_CONFIGS]
+        if level == 0:
+            try:
+                others = sorted(p for p in folder.iterdir() if p.suffix in (".yml", ".yaml"))
+            except OSError:
+                others = []
+            candidates += [p for p in others[:MAX_CONFIGS] if p.name not in ECSPRESSO_CONFIGS]
+        for config in candidates:
             if config.is_file():
                 found = _ecspresso_pair(config, location)
                 if found is not None:
@@ -106,7 +118,7 @@ def _ecspresso_pair(config: Path, location: Path) -> Path | None:
         text = config.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    if len(text) > 1_000_000:
+    if len(text) > 1_000_000 or "service_definition" not in text:
         return None
     try:
         if config.suffix == ".json":
@@ -157,7 +169,7 @@ def connect(loaded: base.Loaded, links: Links | None, location: Path | None) -> 
         service = placed.resource
         if not isinstance(service, Service):
             continue
-        found, note = _find(service, graph, loaded.targets, links, location)
+        found, note = _find(service, graph, loaded.targets, links, location, placed.form)
         if found is None:
             out.pending = True
             continue
@@ -177,6 +189,7 @@ def _find(
     targets: Iterable[base.Target],
     links: Links | None,
     location: Path | None,
+    form: str,
 ) -> tuple[list[TaskDef] | None, str]:
     """The candidates for the service's task definition (None: only the second pass can tell) and, when
     there is none, why."""
@@ -200,6 +213,12 @@ def _find(
                     f"The task definition that ecspresso's config names for {name} ({path.name}) could "
                     "not be read; the checks that compare the service with it were skipped"
                 )
+        if form == services.ECSPRESSO:
+            return [], (
+                f"The task definition of {name} is not named in the file, and no ecspresso config beside "
+                "it names the file as its service_definition; the checks that compare the service with "
+                "it were skipped"
+            )
         return [], ""
     if not isinstance(reference, str):
         return [], (

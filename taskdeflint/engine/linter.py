@@ -147,6 +147,11 @@ class Linter:
         if connected is not None:
             yield from connected.raws
         if loaded.resources and connected is not None:
+            if self._schema_selected or self.policy.selected(base.MEMBER_DROPPED_BY_ECSPRESSO):
+                from taskdeflint.engine import schema
+
+                for placed in loaded.resources:
+                    yield from schema.validate_service(placed)
             yield from self._resource_findings(loaded, connected, failures)
         if not loaded.targets:
             return

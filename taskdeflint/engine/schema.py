@@ -12,14 +12,24 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from taskdeflint.data import task_definition_schema
+from taskdeflint.data import service_schema, task_definition_schema
 from taskdeflint.fastschema import Schema
-from taskdeflint.positions import join
-from taskdeflint.readers.base import ENUM_MISMATCH, SCHEMA_VIOLATION, Kind, Raw, Target
+from taskdeflint.model import dotted
+from taskdeflint.positions import join, split
+from taskdeflint.readers import services
+from taskdeflint.readers.base import (
+    ENUM_MISMATCH,
+    MEMBER_DROPPED_BY_ECSPRESSO,
+    SCHEMA_VIOLATION,
+    Kind,
+    Placed,
+    Raw,
+    Target,
+)
 from taskdeflint.readers.unknown import is_unknown
 
 if TYPE_CHECKING:
@@ -118,10 +128,9 @@ def _hint(pointer: str, expected: str) -> str:
     return ""
 
 
-def _messages(error: ValidationError, target: Target) -> Iterator[tuple[str, str]]:
-    taskdef = target.taskdef
+def _messages(error: ValidationError, where_of: Callable[[str], str]) -> Iterator[tuple[str, str]]:
     pointer = "".join(f"/{t}" if isinstance(t, int) else join("", t) for t in error.absolute_path)
-    where = taskdef.where(pointer)
+    where = where_of(pointer)
     validator = str(error.validator)
     instance = error.instance
     value: Any = error.validator_value
@@ -196,10 +205,61 @@ def validate(target: Target, document: object) -> Iterator[Raw]:
                             pointer=join("", key),
                         )
             else:
-                for pointer, message in _messages(error, target):
+                for pointer, message in _messages(error, target.taskdef.where):
                     yield Raw(_rule(error), message, pointer=pointer)
     for error in _validator(target.kind).iter_errors(target.taskdef.data):
         if is_unknown(error.instance):
             continue  # a value only the deployment knows (a template's intrinsic function, a plan's unknown)
-        for pointer, message in _messages(error, target):
+        for pointer, message in _messages(error, target.taskdef.where):
             yield Raw(_rule(error), message, pointer=target.to_document(pointer))
+
+
+# The shape each JSON form of a service has in the ECS API model. ecspresso reads its service definition
+# into its own type: the describe output's Service with serviceConnectConfiguration and
+# volumeConfigurations beside it (kayac/ecspresso, ecspresso.go `type Service`).
+_SERVICE_ROOTS = {
+    services.CREATE: "CreateServiceRequest",
+    services.UPDATE: "UpdateServiceRequest",
+    services.DESCRIBE: "Service",
+    services.OUTPUT: "Service",
+    services.ECSPRESSO: "Service",
+}
+
+
+@cache
+def _service_validator(form: str) -> Schema:
+    schema = dict(service_schema())
+    root = _SERVICE_ROOTS[form]
+    schema["$ref"] = f"#/$defs/{root}"
+    if form == services.ECSPRESSO:
+        defs = schema["$defs"] = dict(schema["$defs"])
+        inner = defs[root] = dict(defs[root])
+        create = defs["CreateServiceRequest"]["properties"]
+        inner["properties"] = {
+            **inner["properties"],
+            "serviceConnectConfiguration": create["serviceConnectConfiguration"],
+            "volumeConfigurations": create["volumeConfigurations"],
+        }
+    return Schema(schema)
+
+
+def _service_where(pointer: str) -> str:
+    return dotted(split(pointer)) or "Service"
+
+
+def validate_service(placed: Placed) -> Iterator[Raw]:
+    """Schema violations of a service kept in one of the ECS API's JSON forms. ecspresso reads its file
+    with Go's `encoding/json` and, past a warning, drops a member it does not know (`unmarshalJSON` in
+    ecspresso.go): there an unknown member is TDL023, a warning."""
+    if placed.form not in _SERVICE_ROOTS:
+        return
+    for error in _service_validator(placed.form).iter_errors(placed.resource.data):
+        if is_unknown(error.instance):
+            continue
+        rule = _rule(error)
+        if placed.form == services.ECSPRESSO and error.validator == "additionalProperties":
+            rule = MEMBER_DROPPED_BY_ECSPRESSO
+        for pointer, message in _messages(error, _service_where):
+            if rule == MEMBER_DROPPED_BY_ECSPRESSO:
+                message += "; ecspresso drops it"
+            yield Raw(rule, message, pointer=placed.to_document(pointer))

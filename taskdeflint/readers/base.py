@@ -27,6 +27,7 @@ NOT_A_TASK_DEFINITION = "TDL004"
 INVALID_ENCODING = "TDL005"
 TOO_DEEP = "TDL006"
 TOO_LARGE = "TDL007"
+MEMBER_DROPPED_BY_ECSPRESSO = "TDL023"
 
 # Members that describe-task-definition returns and register-task-definition does not take.
 READ_ONLY_MEMBERS = (

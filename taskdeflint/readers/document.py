@@ -93,7 +93,8 @@ def find_targets(document: object) -> list[Target] | str | tuple[str, str]:
         return (
             "Not a task definition: expected register-task-definition input (with "
             '"containerDefinitions"), describe-task-definition output (with "taskDefinition"), '
-            "a list of container definitions, a CloudFormation template or a Terraform plan or state"
+            "a list of container definitions, an ECS service (create-service input, describe-services "
+            "output), a CloudFormation template or a Terraform plan or state"
         )
     if isinstance(document, list):
         if document and all(isinstance(item, dict) for item in document):

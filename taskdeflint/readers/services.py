@@ -76,12 +76,23 @@ MEMBERS = MARKERS | {
 }
 
 
-def _is_service(value: object, named: bool) -> bool:
+def _is_service(value: object, named: str = "") -> bool:
+    """A service in the API's shape: with a `named` member (`serviceName`, `service`), that name beside
+    `taskDefinition` or a member only a service has; without a name (ecspresso), two such members. Either
+    way, most of its members are the API's (a typo among them is the schema stage's to report, not a
+    reason to skip the file)."""
     if not isinstance(value, dict) or not value:
         return False
-    if named and isinstance(value.get("serviceName"), str):
-        return True
-    return bool(MARKERS.intersection(value)) and all(key in MEMBERS for key in value)
+    markers = len(MARKERS.intersection(value))
+    if named:
+        if not isinstance(value.get(named), str):
+            return False
+        if not (markers or isinstance(value.get("taskDefinition"), str)):
+            return False
+    elif markers < 2:
+        return False
+    known = sum(1 for key in value if key in MEMBERS)
+    return known * 2 > len(value)
 
 
 def find(document: object) -> list[Placed] | None:
@@ -89,16 +100,16 @@ def find(document: object) -> list[Placed] | None:
     if not isinstance(document, dict):
         return None
     services = document.get("services")
-    if isinstance(services, list) and services and all(_is_service(s, True) for s in services):
+    if isinstance(services, list) and services and all(_is_service(s, "serviceName") for s in services):
         return [_placed(DESCRIBE, s, f"/services/{i}") for i, s in enumerate(services)]
     inner = document.get("service")
-    if isinstance(inner, dict) and _is_service(inner, True):
+    if isinstance(inner, dict) and _is_service(inner, "serviceName"):
         return [_placed(OUTPUT, inner, "/service")]
-    if isinstance(document.get("serviceName"), str) and _is_service(document, True):
+    if _is_service(document, "serviceName"):
         return [_placed(CREATE, document, "")]
-    if isinstance(inner, str) and _is_service(document, False):
+    if _is_service(document, "service"):
         return [_placed(UPDATE, document, "")]
-    if "serviceName" not in document and "service" not in document and _is_service(document, False):
+    if "serviceName" not in document and "service" not in document and _is_service(document):
         return [_placed(ECSPRESSO, document, "")]
     return None
 

@@ -109,6 +109,7 @@ def test_the_readme_links_the_docs() -> None:
     text = README.read_text(encoding="utf-8")
     for target in (
         "docs/rules.md",
+        "docs/services.md",
         "docs/configuration.md",
         "docs/ci.md",
         "docs/builder.md",

@@ -143,11 +143,12 @@ class Resource:
     `key` is its id in its document (a CloudFormation logical id, a Terraform address; empty in a file
     that holds one resource), `label` names it in messages. `refs` maps the API pointer of each value that
     refers to another resource of the same document to that resource's key, and `depends_on` lists the
-    keys it waits for besides (`DependsOn`, `depends_on`). `graph` is the document's resources.
+    keys it waits for besides (`DependsOn`, `depends_on`). `condition` names the condition it is created
+    under (CloudFormation's `Condition`; empty: always). `graph` is the document's resources.
     """
 
     kind = "resource"
-    __slots__ = ("data", "depends_on", "graph", "key", "label", "refs")
+    __slots__ = ("condition", "data", "depends_on", "graph", "key", "label", "refs")
 
     def __init__(
         self,
@@ -162,6 +163,7 @@ class Resource:
         self.label = label
         self.refs: dict[str, str] = refs if refs is not None else {}
         self.depends_on = depends_on
+        self.condition = ""
         self.graph: Graph | None = None
 
     def items(self, key: str) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -312,6 +312,12 @@ def yaml_with_aliases(draw: st.DrawFn) -> str:
         f"          Memory: {draw(use)}",
         f"          Command: [{', '.join(draw(st.lists(use, max_size=6)))}]",
         f"          DockerLabels: {{{draw(use)} : {draw(use)}}}",
+        "  Web:",
+        "    Type: AWS::ECS::Service",
+        "    Properties:",
+        f"      <<: {draw(use)}",
+        f"      DesiredCount: {draw(use)}",
+        f"      LoadBalancers: [{{ContainerName: {draw(use)}, TargetGroupArn: {draw(use)}}}]",
     ]
     return "\n".join(lines) + "\n"
 
@@ -398,7 +404,23 @@ def templates_with_intrinsics(draw: st.DrawFn) -> dict[str, Any]:
                     "NetworkMode": draw(expression),
                     "ContainerDefinitions": containers,
                 },
-            }
+            },
+            # A service and a target group beside it, read by the same evaluation of the template.
+            "Web": {
+                "Type": "AWS::ECS::Service",
+                "DependsOn": draw(st.sampled_from(["R", ["Task", "R"], 5])),
+                "Properties": {
+                    "TaskDefinition": {"Ref": "Task"},
+                    "DesiredCount": draw(expression),
+                    "LoadBalancers": [
+                        {"ContainerName": draw(expression), "TargetGroupArn": draw(expression)}
+                    ],
+                },
+            },
+            "R": {
+                "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+                "Properties": {"Port": draw(expression), "TargetType": draw(expression)},
+            },
         },
     }
 

@@ -101,7 +101,10 @@ def test_a_service_alone_gets_one_note_and_passes(tmp_path: Path) -> None:
     assert result.findings == []
     assert result.code == 0
     shown = lint(tmp_path, "service.json")
-    assert [f["rule"] for f in shown.findings] == ["TDL800"]
+    # One note on the task definition; the service's own notes (its rolling deployment has no circuit
+    # breaker: TDL817) come from the checks that need nothing else.
+    assert sorted(f["rule"] for f in shown.findings) == ["TDL800", "TDL817"]
+    assert {f["severity"] for f in shown.findings} == {"info"}
 
 
 def test_with_several_task_definitions_of_the_family_a_finding_must_hold_for_each(tmp_path: Path) -> None:
@@ -205,7 +208,9 @@ def test_ecspresso_drops_an_unknown_member_with_a_warning(tmp_path: Path) -> Non
     write(tmp_path, "ecspresso.yml", ECSPRESSO)
     write(tmp_path, "ecs-task-def.json", TASKDEF)
     text = service(None, container="app").replace('"loadBalancers"', '"loadBalancer"')
-    text = text.replace('"desiredCount": 1,', '"desiredCount": 1,\n  "launchType": "FARGATE",')
+    # Fargate, with its network configuration (an awsvpc task definition needs one: TDL804).
+    network = '"networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d"]}},'
+    text = text.replace('"desiredCount": 1,', f'"desiredCount": 1,\n  "launchType": "FARGATE", {network}')
     write(tmp_path, "ecs-service-def.json", text)
     result = lint(tmp_path, "ecs-service-def.json", show=None)
     rows = [(f["rule"], f["severity"], f["line"], f["column"]) for f in result.findings]
@@ -226,3 +231,21 @@ def test_an_ecspresso_service_without_a_config_says_so_once(tmp_path: Path) -> N
     [note] = rule_findings(lint(tmp_path, "ecs-service-def.json"), "TDL800")
     assert (note["line"], note["column"]) == (1, 1)
     assert "no ecspresso config beside it names the file as its service_definition" in note["message"]
+
+
+def test_a_service_definition_is_found_in_a_folder_by_its_service_members(tmp_path: Path) -> None:
+    # An ecspresso daemon service: no serviceName, no desiredCount, no load balancer.
+    write(
+        tmp_path,
+        "ecspresso.yml",
+        "service_definition: ecs-service-def.json\ntask_definition: ecs-task-def.json\n",
+    )
+    write(tmp_path, "ecs-task-def.json", {**TASKDEF, "family": "agent"})
+    daemon = {
+        "launchType": "EC2",
+        "schedulingStrategy": "DAEMON",
+        "deploymentController": {"type": "EXTERNAL"},
+    }
+    write(tmp_path, "ecs-service-def.json", daemon)
+    found = rule_findings(lint(tmp_path, "."), "TDL820")
+    assert [(f["path"], f["line"], f["column"]) for f in found] == [("ecs-service-def.json", 3, 3)]

@@ -272,7 +272,10 @@ def test_a_plan_without_task_definitions(tmp_path: Path) -> None:
     assert lint(tmp_path, "plans").findings == []
     result = run(tmp_path, json.dumps(document), name="empty.json")
     assert [(f["rule"], f["message"]) for f in result.findings] == [
-        ("TDL004", "Not a task definition: the Terraform plan has no aws_ecs_task_definition resource")
+        (
+            "TDL004",
+            "Not a task definition: the Terraform plan has no aws_ecs_task_definition or aws_ecs_service resource",
+        )
     ]
 
 

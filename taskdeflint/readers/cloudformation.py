@@ -14,7 +14,9 @@ member is `"256"`), and its intrinsic functions are resolved where the template 
   an `Unknown`, and so is `Fn::If`, whose two branches are its alternatives (see `readers.unknown`).
 
 Findings point into the template (`/Resources/Web/Properties/ContainerDefinitions/0/Privileged`) and name
-the resource, and the CDK construct path when the resource's Metadata has one.
+the resource, and the CDK construct path when the resource's Metadata has one. Each task definition's key
+is its logical id; the services, target groups, listeners, listener rules and Cloud Map services beside
+them are read by `cfnresources`. A template with neither task definitions nor services is reported.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from functools import cache
 from typing import Any
 
 from taskdeflint.positions import join
+from taskdeflint.readers import cfnresources
 from taskdeflint.readers.base import MAX_DEPTH, SCHEMA_VIOLATION, Kind, Loaded, Raw, Target
 from taskdeflint.readers.embedded import (
     ROOT,
@@ -115,8 +118,10 @@ class Template:
     def __init__(self, document: dict[str, Any]) -> None:
         parameters = document.get("Parameters")
         mappings = document.get("Mappings")
+        resources = document.get("Resources")
         self.parameters: dict[str, Any] = parameters if isinstance(parameters, dict) else {}
         self.mappings: dict[str, Any] = mappings if isinstance(mappings, dict) else {}
+        self.resources: set[str] = set(resources) if isinstance(resources, dict) else set()
         # Each function of the template is evaluated once (by identity; the value is kept so that its id
         # is not reused), functions being evaluated are `active` (one that needs itself is unknown), and
         # functions nest at most MAX_DEPTH deep: the cost is the template's size, whatever it nests.
@@ -139,6 +144,31 @@ class Template:
         if isinstance(value, list):
             return [r for r in (self.evaluate(item) for item in value) if r is not ABSENT]
         return value
+
+    @staticmethod
+    def is_expression(value: object) -> bool:
+        """Whether a value is made by an intrinsic function (or a transform)."""
+        return _is_function(value) or (isinstance(value, dict) and "Fn::Transform" in value)
+
+    def references(self, value: object) -> list[str]:
+        """The logical ids of the resources of the template that a value refers to (`Ref`,
+        `Fn::GetAtt`, `${Name}` and `${Name.Attribute}` in `Fn::Sub`), anywhere inside it, in order."""
+        found: list[str] = []
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+                continue
+            if not isinstance(item, dict):
+                continue
+            if _is_function(item):
+                name, argument = next(iter(item.items()))
+                for key in _referred(name, argument):
+                    if key in self.resources and key not in found:
+                        found.append(key)
+            stack.extend(reversed(list(item.values())))
+        return found
 
     def function(self, value: dict[str, Any]) -> object:
         done = self._done.get(id(value))
@@ -287,6 +317,27 @@ class Template:
         return len(self._list(argument))
 
 
+def _referred(name: str, argument: object) -> list[str]:
+    """The names a function refers to as resources (or parameters: the caller tells them apart)."""
+    if name == "Ref":
+        return [argument] if isinstance(argument, str) else []
+    if name == "Fn::GetAtt":
+        if isinstance(argument, str):
+            return [argument.split(".", 1)[0]]
+        if isinstance(argument, list) and argument and isinstance(argument[0], str):
+            return [argument[0]]
+        return []
+    if name == "Fn::Sub":
+        variables: object = {}
+        if isinstance(argument, list) and len(argument) == 2:
+            argument, variables = argument
+        if not isinstance(argument, str):
+            return []
+        names = (m.group(1).strip().split(".", 1)[0] for m in re.finditer(r"\$\{([^}!][^}]*)\}", argument))
+        return [n for n in names if not (isinstance(variables, dict) and n in variables)]
+    return []
+
+
 _FUNCTIONS = {
     "Fn::Sub": Template.sub,
     "Fn::Join": Template.join,
@@ -410,28 +461,34 @@ def is_template(document: dict[str, Any]) -> bool:
 
 def find_targets(loaded: Loaded) -> list[Target] | str | None:
     """The task definitions of a template (their findings of the conversion added to `loaded.raws`), why
-    it has none, or None when the document is no template."""
+    it has none, or None when the document is no template. Its services, target groups, listeners,
+    listener rules and Cloud Map services go to `loaded.resources` (see `cfnresources`)."""
     document = loaded.document
     if not isinstance(document, dict) or not is_template(document):
         return None
     resources = document.get("Resources")
+    resources = resources if isinstance(resources, dict) else {}
     found = [
         (name, resource)
-        for name, resource in (resources.items() if isinstance(resources, dict) else ())
+        for name, resource in resources.items()
         if isinstance(resource, dict) and resource.get("Type") == RESOURCE_TYPE
     ]
-    if not found:
-        return f"Not a task definition: the CloudFormation template has no {RESOURCE_TYPE} resource"
+    services = any(isinstance(r, dict) and r.get("Type") == cfnresources.SERVICE for r in resources.values())
+    if not found and not services:
+        return (
+            f"Not a task definition: the CloudFormation template has no {RESOURCE_TYPE} or "
+            f"{cfnresources.SERVICE} resource"
+        )
     template = Template(document)
-    return [target for name, resource in found if (target := _target(loaded, template, name, resource))]
+    targets = [target for name, resource in found if (target := _target(loaded, template, name, resource))]
+    if services:
+        loaded.resources = cfnresources.place(loaded, template, resources)
+    return targets
 
 
 def _target(loaded: Loaded, template: Template, name: str, resource: dict[str, Any]) -> Target | None:
     base = join("/Resources", name)
-    label = f"resource {name}"
-    metadata = resource.get("Metadata")
-    if isinstance(metadata, dict) and isinstance(metadata.get("aws:cdk:path"), str):
-        label += f", construct {metadata['aws:cdk:path']}"
+    label = cfnresources.label(name, resource)
     properties = resource.get("Properties", {})
     at = join(base, "Properties") if "Properties" in resource else base
     embedding = Embedding(label, at, cfn_name)
@@ -457,7 +514,7 @@ def _target(loaded: Loaded, template: Template, name: str, resource: dict[str, A
                 pointer=pointer,
             )
         )
-    return Target(Kind.REGISTER, "", taskdef, embedding)
+    return Target(Kind.REGISTER, "", taskdef, embedding, key=name)
 
 
 def from_api(value: object, node: dict[str, Any] | None = None) -> object:

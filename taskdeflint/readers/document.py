@@ -10,6 +10,7 @@ documents that hold task definitions as resources.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from taskdeflint.model import TaskDef
 from taskdeflint.readers.base import (
@@ -129,8 +130,9 @@ def _is_yaml(name: str, text: str) -> bool:
 
 
 def _embedded(loaded: Loaded) -> list[Target] | str | None:
-    """The task definitions of a CloudFormation template or a Terraform plan or state, or why it holds
-    none; None when the document is neither."""
+    """The task definitions of a CloudFormation template or a Terraform plan or state (its services and
+    the resources tied to them go to `loaded.resources`), or why it holds none; None when the document is
+    neither."""
     document = loaded.document
     if not isinstance(document, dict):
         return None
@@ -139,9 +141,9 @@ def _embedded(loaded: Loaded) -> list[Target] | str | None:
 
         return cloudformation.find_targets(loaded)
     if "format_version" in document and ("planned_values" in document or "values" in document):
-        from taskdeflint.readers import terraform
+        from taskdeflint.readers import tfresources
 
-        return terraform.find_targets(loaded)
+        return tfresources.find_targets(loaded)
     return None
 
 
@@ -232,6 +234,15 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+@cache
+def _service_markers() -> tuple[bytes, ...]:
+    """The members only a service has: an ecspresso service definition has no serviceName, and a DAEMON
+    service no desiredCount (nor, often, a load balancer)."""
+    from taskdeflint.readers.services import MARKERS
+
+    return tuple(sorted(marker.encode() for marker in MARKERS))
+
+
 def looks_like_task_definition(data: bytes) -> bool:
     """A cheap test for files found by searching a folder, before any parsing.
 
@@ -250,8 +261,7 @@ def looks_like_task_definition(data: bytes) -> bool:
         or b"AWS::ECS::TaskDefinition" in data
         or (b"format_version" in data and b"aws_ecs_task_definition" in data)
         or b"serviceName" in data
-        or b"loadBalancers" in data
-        or b"desiredCount" in data
+        or any(marker in data for marker in _service_markers())
         or b"AWS::ECS::Service" in data
         or (b"format_version" in data and b"aws_ecs_service" in data)
     )

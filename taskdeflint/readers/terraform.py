@@ -10,6 +10,8 @@ and its findings point inside the string, at the character of the plan file wher
 (`.../values/container_definitions/0/privileged`, a pointer that goes on into the string).
 
 A plan's values that are "known after apply" (`resource_changes[].change.after_unknown`) are `Unknown`.
+Each task definition's key is its resource's address, by which the plan's services refer to it; the
+services and the other resources they are tied to are read by `tfresources`.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def _unset(value: object) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _with_unknowns(values: object, unknown: object, where: str) -> object:
+def with_unknowns(values: object, unknown: object, where: str) -> object:
     """`values` with Unknown where the plan's `after_unknown` marks a value as known after apply."""
     if unknown is True:
         return Unknown(f"known after apply: {where}")
@@ -136,11 +138,11 @@ def _with_unknowns(values: object, unknown: object, where: str) -> object:
         out = dict(values) if isinstance(values, dict) else {}
         for key, mark in unknown.items():
             if mark is not False:
-                out[key] = _with_unknowns(out.get(key), mark, f"{where}.{key}")
+                out[key] = with_unknowns(out.get(key), mark, f"{where}.{key}")
         return out
     if isinstance(unknown, list) and isinstance(values, list):
         return [
-            _with_unknowns(item, unknown[i] if i < len(unknown) else False, f"{where}[{i}]")
+            with_unknowns(item, unknown[i] if i < len(unknown) else False, f"{where}[{i}]")
             for i, item in enumerate(values)
         ]
     return values
@@ -274,7 +276,7 @@ def _string_offsets(loaded: Loaded, pointer: str, value: str) -> list[int] | Non
     return offsets if len(offsets) == len(value) + 1 else None
 
 
-def _resources(module: object, at: str) -> list[tuple[str, dict[str, Any]]]:
+def module_resources(module: object, at: str) -> list[tuple[str, dict[str, Any]]]:
     """The resources of a module and its child modules, with their pointers."""
     if not isinstance(module, dict):
         return []
@@ -284,46 +286,36 @@ def _resources(module: object, at: str) -> list[tuple[str, dict[str, Any]]]:
         if isinstance(resource, dict)
     ]
     for i, submodule in enumerate(module.get("child_modules") or []):
-        found += _resources(submodule, f"{at}/child_modules/{i}")
+        found += module_resources(submodule, f"{at}/child_modules/{i}")
     return found
 
 
-def find_targets(loaded: Loaded) -> list[Target] | str | None:
-    document = loaded.document
-    if not isinstance(document, dict):
-        return None
-    section = "planned_values" if "planned_values" in document else "values"
-    values = document.get(section)
-    if not isinstance(values, dict):
-        return None
-    unknowns: dict[str, object] = {}
+def after_unknown(document: dict[str, Any]) -> dict[str, object]:
+    """A plan's `after_unknown` marks by resource address (none in a state)."""
+    marks: dict[str, object] = {}
     for change in document.get("resource_changes") or []:
         if isinstance(change, dict) and isinstance(change.get("change"), dict):
-            unknowns[str(change.get("address"))] = change["change"].get("after_unknown")
-    targets = []
-    for at, resource in _resources(values.get("root_module"), f"/{section}/root_module"):
-        if resource.get("type") != RESOURCE_TYPE or resource.get("mode", "managed") != "managed":
-            continue
-        address = str(resource.get("address", resource.get("name", "?")))
-        attributes = resource.get("values")
-        if not isinstance(attributes, dict):
-            continue
-        marks = unknowns.get(address)
-        if marks is True:  # the whole resource is known after apply: each of its attributes is
-            marks = dict.fromkeys(BLOCKS[ROOT], True)
-        attributes = _with_unknowns(attributes, marks, address)
-        assert isinstance(attributes, dict)
-        label = f"resource {address}"
-        embedding = Embedding(label, join(at, "values"), tf_name)
-        converter = _Converter(loaded, embedding, label)
-        data = converter.block(attributes, ROOT, join(at, "values"), "")
-        link_names(data)
-        taskdef = PartialTaskDef(data, Kind.REGISTER.name, embedding.names)
-        targets.append(Target(Kind.REGISTER, "", taskdef, embedding))
-    if not targets:
-        kind = "plan" if section == "planned_values" else "state"
-        return f"Not a task definition: the Terraform {kind} has no {RESOURCE_TYPE} resource"
-    return targets
+            marks[str(change.get("address"))] = change["change"].get("after_unknown")
+    return marks
+
+
+def task_definition(loaded: Loaded, at: str, resource: dict[str, Any], marks: object) -> Target | None:
+    """The task definition of one `aws_ecs_task_definition` resource at `at`, keyed by its address."""
+    address = str(resource.get("address", resource.get("name", "?")))
+    attributes = resource.get("values")
+    if not isinstance(attributes, dict):
+        return None
+    if marks is True:  # the whole resource is known after apply: each of its attributes is
+        marks = dict.fromkeys(BLOCKS[ROOT], True)
+    attributes = with_unknowns(attributes, marks, address)
+    assert isinstance(attributes, dict)
+    label = f"resource {address}"
+    embedding = Embedding(label, join(at, "values"), tf_name)
+    converter = _Converter(loaded, embedding, label)
+    data = converter.block(attributes, ROOT, join(at, "values"), "")
+    link_names(data)
+    taskdef = PartialTaskDef(data, Kind.REGISTER.name, embedding.names)
+    return Target(Kind.REGISTER, "", taskdef, embedding, key=address)
 
 
 def from_api(data: dict[str, Any], name: str = ROOT) -> dict[str, Any]:

@@ -210,7 +210,9 @@ class Service(Resource):
 
     @property
     def name(self) -> str:
-        return self.text("serviceName") or self.label or "service"
+        """Its `serviceName`, or "service" when the file does not give it (a template's generated name,
+        ecspresso's config): messages then say "the service", and the resource's label names it."""
+        return self.text("serviceName") or "service"
 
     @property
     def launch_type(self) -> str | None:

@@ -249,3 +249,22 @@ def test_a_service_definition_is_found_in_a_folder_by_its_service_members(tmp_pa
     write(tmp_path, "ecs-service-def.json", daemon)
     found = rule_findings(lint(tmp_path, "."), "TDL820")
     assert [(f["path"], f["line"], f["column"]) for f in found] == [("ecs-service-def.json", 3, 3)]
+
+
+def test_run_task_input_is_no_service(tmp_path: Path) -> None:
+    """`aws ecs run-task --cli-input-json` input names a task definition, a launch type and a network
+    configuration too (aws-samples/amazon-ecs-firelens-examples keeps such files beside its task
+    definitions): a folder search skips it, and named, it is no task definition."""
+    run_task = {
+        "cluster": "default",
+        "taskDefinition": "web:4",
+        "launchType": "FARGATE",
+        "networkConfiguration": {
+            "awsvpcConfiguration": {"subnets": ["subnet-1"], "assignPublicIp": "ENABLED"}
+        },
+    }
+    write(tmp_path, "runtask.json", run_task)
+    write(tmp_path, "count.json", {**run_task, "count": 2, "cluster": None})
+    write(tmp_path, "web.json", TASKDEF)
+    assert lint(tmp_path, ".", verbose=True).stderr.count("not a task definition") == 2
+    assert [f["rule"] for f in lint(tmp_path, "runtask.json").findings] == ["TDL004"]

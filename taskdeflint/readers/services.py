@@ -76,6 +76,15 @@ MEMBERS = MARKERS | {
 }
 
 
+# Members of `run-task` and `start-task` input that a service does not have: such input names a task
+# definition, a launch type and a network configuration too, but is no service definition. A `cluster`
+# without a service name is such input too: create-service input needs `serviceName`, and ecspresso
+# takes both from its config (its service definition has no cluster member).
+RUN_TASK = frozenset(
+    {"count", "overrides", "startedBy", "group", "referenceId", "containerInstances", "cluster"}
+)
+
+
 def _is_service(value: object, named: str = "") -> bool:
     """A service in the API's shape: with a `named` member (`serviceName`, `service`), that name beside
     `taskDefinition` or a member only a service has; without a name (ecspresso), two such members. Either
@@ -109,7 +118,12 @@ def find(document: object) -> list[Placed] | None:
         return [_placed(CREATE, document, "")]
     if _is_service(document, "service"):
         return [_placed(UPDATE, document, "")]
-    if "serviceName" not in document and "service" not in document and _is_service(document):
+    if (
+        "serviceName" not in document
+        and "service" not in document
+        and not RUN_TASK.intersection(document)
+        and _is_service(document)
+    ):
         return [_placed(ECSPRESSO, document, "")]
     return None
 

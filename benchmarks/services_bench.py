@@ -158,6 +158,38 @@ def template(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def described(data: dict[str, Any]) -> dict[str, Any]:
+    """create-service input as describe-services output shows the service: ARNs for the cluster and the
+    task definition, counts, and Service Connect in the primary deployment rather than in the service."""
+    name = data["serviceName"]
+    family = data["taskDefinition"].rsplit("/", 1)[-1].split(":")[0]
+    arn = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{family}:7"
+    service = {k: v for k, v in data.items() if k not in ("cluster", "serviceConnectConfiguration")}
+    deployment: dict[str, Any] = {
+        "id": "ecs-svc/1234567890123456789",
+        "status": "PRIMARY",
+        "taskDefinition": arn,
+        "desiredCount": data.get("desiredCount", 0),
+        "runningCount": data.get("desiredCount", 0),
+        "pendingCount": 0,
+        "rolloutState": "COMPLETED",
+    }
+    if "serviceConnectConfiguration" in data:
+        deployment["serviceConnectConfiguration"] = data["serviceConnectConfiguration"]
+    service.update(
+        {
+            "serviceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/main/{name}",
+            "clusterArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/main",
+            "taskDefinition": arn,
+            "status": "ACTIVE",
+            "runningCount": data.get("desiredCount", 0),
+            "pendingCount": 0,
+            "deployments": [deployment],
+        }
+    )
+    return {"services": [service], "failures": []}
+
+
 def _reference(taskdef: dict[str, Any], rng: random.Random) -> str:
     family = taskdef["family"]
     pick = rng.random()
@@ -207,16 +239,7 @@ def generate(root: Path, taskdefs: int, services: int, templates: int, seed: int
         if form == "cloudformation":
             (folder / "service.template.json").write_text(json.dumps(template(data), indent=2) + "\n")
         elif form == "describe":
-            described = {
-                **data,
-                "serviceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/main/{name}",
-                "status": "ACTIVE",
-                "runningCount": data.get("desiredCount", 0),
-                "pendingCount": 0,
-            }
-            (folder / "service.json").write_text(
-                json.dumps({"services": [described], "failures": []}, indent=2) + "\n"
-            )
+            (folder / "service.json").write_text(json.dumps(described(data), indent=2) + "\n")
         else:
             (folder / "service.json").write_text(json.dumps(data, indent=2) + "\n")
     return counts

@@ -19,6 +19,7 @@ from exampletools import FORUM, FORUM_BROKEN, SERVICES, forum_copy, remove_image
 from worktree import ROOT
 
 from taskdeflint.config import load_config
+from taskdeflint.readers.yamlsource import template_loader
 from tests.conftest import lint
 
 # What `taskdeflint lint examples/forum` keeps, each explained in examples/forum/README.md:
@@ -183,23 +184,8 @@ TYPES = (
 
 def template(path: Path) -> dict[str, Any]:
     """A CloudFormation template in YAML, its short-form tags read as the long form (`!Ref X` as
-    `{"Ref": "X"}`, `!GetAtt A.B` as `{"Fn::GetAtt": "A.B"}`)."""
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    def tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-        value: Any
-        if isinstance(node, yaml.ScalarNode):
-            value = loader.construct_scalar(node)
-        elif isinstance(node, yaml.SequenceNode):
-            value = loader.construct_sequence(node, deep=True)
-        else:
-            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-        return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
-
-    Loader.add_multi_constructor("!", tag)
-    loaded: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+    `{"Ref": "X"}`)."""
+    loaded: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=template_loader())
     return loaded
 
 

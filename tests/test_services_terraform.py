@@ -20,7 +20,7 @@ import pytest
 from taskdeflint.engine.links import connect
 from taskdeflint.model import Listener, ListenerRule, Resource, Service, TargetGroup
 from taskdeflint.readers import base, document
-from taskdeflint.readers.tfresources import MAX_CHAIN, MIN_WAITS
+from taskdeflint.readers.tfresources import MAX_CHAIN, MIN_WAITS, UNFOLLOWED
 from tests.conftest import ROOT, lint
 
 DATA = ROOT / "tests" / "data" / "terraform-services"
@@ -415,9 +415,14 @@ def test_what_a_module_waiting_for_a_module_expands_to_is_bounded() -> None:
     text = json.dumps(plan)
     assert count * count > max(MIN_WAITS, len(text) // 4)
     loaded = load(Path("plan.json"), text)
-    waits = [len(p.resource.depends_on) for p in loaded.resources if isinstance(p.resource, Service)]
+    services = [p.resource for p in loaded.resources if isinstance(p.resource, Service)]
+    waits = [len(service.depends_on) for service in services]
     assert waits[0] == count  # the first services wait for every target group
     assert sum(waits) <= max(MIN_WAITS, len(text) // 4) + count
+    # The last ones wait for what waits for everything: no check finds that they do not wait.
+    last = services[-1]
+    assert last.depends_on == (UNFOLLOWED,)
+    assert last.graph is not None and last.graph.reaches(last.key, {"module.b.aws_lb_target_group.t[7]"})
 
 
 # --- findings at their place -------------------------------------------------------------------------

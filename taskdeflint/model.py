@@ -194,7 +194,7 @@ class Service(Resource):
     """
 
     kind = "service"
-    __slots__ = ("taskdef", "taskdef_note")
+    __slots__ = ("form", "taskdef", "taskdef_note")
 
     def __init__(
         self,
@@ -207,6 +207,10 @@ class Service(Resource):
         super().__init__(data, key, label, refs, depends_on)
         self.taskdef: TaskDef | None = None
         self.taskdef_note = ""
+        # What the document is (`readers.base.Placed.form`, set by `engine.links.connect`), for checks
+        # whose answer depends on the tool that deploys it: ecspresso reads its service definition as
+        # the ECS API's Service; a Terraform plan or state reports what the provider read back.
+        self.form = ""
 
     @property
     def name(self) -> str:

@@ -6,17 +6,20 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from buildtools import DockerEnv, docker_env_fixture, registry_digest  # noqa: F401
 from exampletools import FORUM, FORUM_BROKEN, SERVICES, forum_copy, remove_images
 from worktree import ROOT
 
 from taskdeflint.config import load_config
+from taskdeflint.readers.yamlsource import template_loader
 from tests.conftest import lint
 
 # What `taskdeflint lint examples/forum` keeps, each explained in examples/forum/README.md:
@@ -25,14 +28,12 @@ KEPT = {
     ("deploy/users.json", "TDL502", "users"),
     ("deploy/threads.json", "TDL502", "threads"),
     ("deploy/posts.json", "TDL502", "posts"),
-    ("deploy/posts.json", "TDL502", "envoy"),
     ("deploy/posts.json", "TDL502", "log_router"),
-    ("deploy/posts.json", "TDL112", "envoy"),
     ("deploy/posts.json", "TDL112", "log_router"),
     ("deploy/posts.json", "TDL111", "log_router"),
 }
-# Rendered, the three services' own images are pinned: only the sidecars' findings stay.
-KEPT_RENDERED = {f for f in KEPT if f[2] in ("envoy", "log_router")}
+# Rendered, the three services' own images are pinned: only the log router's findings stay.
+KEPT_RENDERED = {f for f in KEPT if f[2] == "log_router"}
 
 
 def environment() -> dict[str, str]:
@@ -80,12 +81,12 @@ def test_forum_lints_clean_with_only_the_findings_its_readme_explains() -> None:
     explained = (FORUM / "README.md").read_text(encoding="utf-8")
     for _, rule, container in KEPT:
         assert rule in explained and f"`{container}`" in explained, (rule, container)
-    assert "Eight findings of severity `info`" in explained and len(KEPT) == 8
+    assert "Six findings of severity `info`" in explained and len(KEPT) == 6
 
 
 def test_forum_lints_inside_its_folder_with_its_config() -> None:
     """In the folder, the config applies (its include globs, and its services manifest: the images that
-    `taskdeflint build` pins are placeholders by design, so only the sidecars' findings stay)."""
+    `taskdeflint build` pins are placeholders by design, so only the log router's findings stay)."""
     inside = lint(FORUM)
     assert inside.code == 0, inside.stderr
     assert {f["severity"] for f in inside.findings} == {"info"}
@@ -93,14 +94,17 @@ def test_forum_lints_inside_its_folder_with_its_config() -> None:
 
 
 def test_forum_is_what_the_issue_asks_for() -> None:
-    """Three services, each with a Dockerfile and a Fargate task definition; one with an Envoy sidecar and a
-    FireLens log router."""
+    """Three services, each with a Dockerfile and a Fargate task definition; one with a FireLens log
+    router; run by ECS services behind an Application Load Balancer (a target group and a path rule per
+    service), reaching each other through Service Connect."""
     config = load_config(FORUM / ".taskdeflint.toml")
     assert tuple(config.services) == SERVICES
+    documents = {}
     for name, table in config.services.items():
         assert table["repository"] == f"localhost:5000/forum/{name}"
         assert (FORUM / table["context"] / "Dockerfile").is_file()
         document = json.loads((FORUM / table["task-definition"]).read_text(encoding="utf-8"))
+        documents[name] = document
         assert document["requiresCompatibilities"] == ["FARGATE"] and document["networkMode"] == "awsvpc"
         containers = {c["name"]: c for c in document["containerDefinitions"]}
         app = containers[table.get("container", name)]
@@ -111,13 +115,78 @@ def test_forum_is_what_the_issue_asks_for() -> None:
         dockerfile = (FORUM / table["context"] / "Dockerfile").read_text(encoding="utf-8")
         assert f"USER {app['user']}" in dockerfile
         assert f"EXPOSE {app['portMappings'][0]['containerPort']}" in dockerfile
-    posts = json.loads((FORUM / "deploy/posts.json").read_text(encoding="utf-8"))
-    assert posts["proxyConfiguration"]["type"] == "APPMESH"
-    assert posts["proxyConfiguration"]["containerName"] == "envoy"
+    posts = documents["posts"]
+    assert "proxyConfiguration" not in posts  # no App Mesh: a service is in a mesh or in Service Connect
     assert [c["name"] for c in posts["containerDefinitions"] if "firelensConfiguration" in c] == [
         "log_router"
     ]
     assert "target" in config.services["posts"]  # one multi-stage build
+
+    resources = template(FORUM / "deploy" / "services.yaml")["Resources"]
+    of_type = {kind: {k: r for k, r in resources.items() if r["Type"] == kind} for kind in TYPES}
+    assert len(of_type["AWS::ElasticLoadBalancingV2::LoadBalancer"]) == 1
+    services = of_type["AWS::ECS::Service"]
+    assert sorted(s["Properties"]["ServiceName"] for s in services.values()) == sorted(SERVICES)
+    for service in services.values():
+        properties = service["Properties"]
+        name = properties["ServiceName"]
+        document = documents[name]
+        assert properties["TaskDefinition"] == document["family"]  # found by family among the files
+        (balancer,) = properties["LoadBalancers"]
+        group = resources[balancer["TargetGroupArn"]["Ref"]]["Properties"]
+        assert group["TargetType"] == "ip"
+        # A path rule forwards to the target group, and the service waits for it.
+        rule = resources[service["DependsOn"]]
+        assert rule["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+        assert rule["Properties"]["Actions"] == [
+            {"Type": "forward", "TargetGroupArn": balancer["TargetGroupArn"]}
+        ]
+        (condition,) = rule["Properties"]["Conditions"]
+        assert (
+            condition["Field"] == "path-pattern" and f"/{name}/*" in condition["PathPatternConfig"]["Values"]
+        )
+        # Service Connect publishes the task definition's named port mapping.
+        connect = properties["ServiceConnectConfiguration"]
+        assert connect["Enabled"] is True
+        (published,) = connect["Services"]
+        mappings = [m for c in document["containerDefinitions"] for m in c.get("portMappings", [])]
+        (mapping,) = [m for m in mappings if m.get("name") == published["PortName"]]
+        assert mapping["appProtocol"] == "http" and mapping["containerPort"] == balancer["ContainerPort"]
+
+
+def test_forum_services_are_checked_against_its_task_definitions(tmp_path: Path) -> None:
+    """The stack's services find their task definitions by family among the files: a load balancer port
+    that the task definition does not map, in a copy, is found at its line and column."""
+    copy = tmp_path / "forum"
+    shutil.copytree(FORUM / "deploy", copy / "deploy")
+    stack = copy / "deploy" / "services.yaml"
+    good = "- {ContainerName: threads, ContainerPort: 8080, "
+    text = stack.read_text(encoding="utf-8")
+    assert text.count(good) == 1
+    stack.write_text(text.replace(good, good.replace("8080", "8081")), encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if good in row)
+    column = text.splitlines()[line - 1].index("ContainerPort") + 1  # a YAML member is placed at its key
+    result = lint(tmp_path, "forum")
+    assert result.code == 1
+    assert [
+        (f["path"], f["rule"], f["line"], f["column"]) for f in result.findings if f["severity"] != "info"
+    ] == [("forum/deploy/services.yaml", "TDL802", line, column)]
+    assert "TDL800" not in {f["rule"] for f in result.findings}
+
+
+TYPES = (
+    "AWS::ECS::Service",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ElasticLoadBalancingV2::ListenerRule",
+)
+
+
+def template(path: Path) -> dict[str, Any]:
+    """A CloudFormation template in YAML, its short-form tags read as the long form (`!Ref X` as
+    `{"Ref": "X"}`)."""
+    loaded: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=template_loader())
+    return loaded
 
 
 def test_forum_builds_offline() -> None:

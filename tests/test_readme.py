@@ -109,6 +109,7 @@ def test_the_readme_links_the_docs() -> None:
     text = README.read_text(encoding="utf-8")
     for target in (
         "docs/rules.md",
+        "docs/services.md",
         "docs/configuration.md",
         "docs/ci.md",
         "docs/builder.md",
@@ -162,7 +163,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "install: taskdeflint" in result.stderr and "is in .venv/bin" in result.stderr
     assert re.search(
-        r"^No problems found in 3 files; \d+ more not shown \(--show info\)\.$", result.stdout, re.MULTILINE
+        r"^No problems found in 4 files; \d+ more not shown \(--show info\)\.$", result.stdout, re.MULTILINE
     ), result.stdout
     return root
 

@@ -1,11 +1,12 @@
-"""The service rules (TDL802-TDL817, TDL820) at their line, column and pointer in the JSON forms that
-people keep services in: `aws ecs create-service --cli-input-json` input beside register input,
+"""The service rules (TDL802-TDL824) at their line, column and pointer in the JSON forms that
+people keep services in: `aws ecs create-service --cli-input-json` input beside register input (and
+`update-service` input, where an absent member keeps its current value),
 `describe-services` output beside `describe-task-definition` output, and ecspresso projects
 (`ecspresso.yml`, `ecs-service-def.json`, `ecs-task-def.json`, with `{{ must_env `X` }}` placeholders).
 
-The fixtures are under tests/services/: one folder of broken services per form (every rule fires in each
-form), `good/` (the same services put right, in each form) and `placeholders/` (an ecspresso project whose
-values are filled in at deploy time).
+The fixtures are under tests/services/: one folder of broken services per form (each rule fires in each
+form that has a place for it; `extra/` holds TDL821-TDL824), `good/` (the same services put right, in
+each form) and `placeholders/` (an ecspresso project whose values are filled in at deploy time).
 """
 
 from __future__ import annotations
@@ -118,24 +119,62 @@ ECSPRESSO: list[Found] = [
 
 FORMS = {"describe": DESCRIBE, "create": CREATE, "ecspresso": ECSPRESSO}
 
+# A legacy service moved to awsvpc: a Classic Load Balancer, two registries, an EC2 platform version, a role.
+EXTRA: dict[str, list[Found]] = {
+    "create": [
+        ("legacy-service.json", "TDL823", 7, 13, "/loadBalancers/0/loadBalancerName"),
+        ("legacy-service.json", "TDL824", 16, 9, "/serviceRegistries/1"),
+        ("legacy-service.json", "TDL821", 22, 5, "/platformVersion"),
+        ("legacy-service.json", "TDL822", 23, 5, "/role"),
+    ],
+    "describe": [
+        ("services.json", "TDL823", 9, 21, "/services/0/loadBalancers/0/loadBalancerName"),
+        ("services.json", "TDL824", 18, 17, "/services/0/serviceRegistries/1"),
+    ],
+    # ecspresso drops `role` (TDL023), so ECS never sees it: no TDL822.
+    "ecspresso": [
+        ("ecs-service-def.json", "TDL823", 14, 7, "/loadBalancers/0/loadBalancerName"),
+        ("ecs-service-def.json", "TDL821", 27, 3, "/platformVersion"),
+        ("ecs-service-def.json", "TDL824", 33, 5, "/serviceRegistries/1"),
+    ],
+}
+
 
 @pytest.mark.parametrize("form", FORMS)
 def test_every_rule_at_its_place_in_each_form(form: str, tmp_path: Path) -> None:
     result = lint(copy(form, tmp_path), ".")
     assert service_findings(result) == FORMS[form]
     assert result.code == 1
+    extra = lint(copy(f"extra/{form}", tmp_path), ".")
+    assert service_findings(extra) == EXTRA[form]
+    assert extra.code == 1
+
+
+def test_ecspresso_drops_the_role_so_ecs_never_refuses_it(tmp_path: Path) -> None:
+    result = lint(copy("extra/ecspresso", tmp_path), ".")
+    [dropped] = rule_findings(result, "TDL023")
+    assert (dropped["line"], dropped["column"], dropped["pointer"]) == (28, 3, "/role")
+    assert rule_findings(result, "TDL822") == []
+
+
+# Where a rule has no place in a form. TDL800 and TDL801 have tests of their own; TDL803, TDL812 need a
+# target group or a Cloud Map service in the same document, which only templates and plans hold (as do
+# TDL818 and TDL819).
+NOT_IN_FORM = {
+    # The ECS API model's Service keeps Service Connect in each deployment, not in the service; it
+    # reports roleArn, not role; ECS gives an EC2 service no platform version.
+    "describe": {"TDL814", "TDL821", "TDL822"},
+    "create": set(),
+    "ecspresso": {"TDL822"},
+}
 
 
 def test_each_form_shows_every_service_rule_that_needs_no_other_resource() -> None:
-    """TDL800 and TDL801 have tests of their own; TDL803 and TDL812 need a target group or a Cloud Map
-    service in the same document, which only templates and plans hold. describe-services output keeps
-    Service Connect in each deployment, not in the service (ECS API model, Service), so TDL814 has no
-    place there."""
     rules = {r.id for r in builtin_rules() if r.resource == "service" and r.id.startswith("TDL8")}
     rules -= {"TDL800", "TDL801", "TDL803", "TDL812", "TDL818", "TDL819"}
     for form, expected in FORMS.items():
-        shown = rules - {"TDL814"} if form == "describe" else rules
-        assert {rule for _, rule, *_ in expected} == shown, form
+        shown = {rule for _, rule, *_ in expected + EXTRA[form]}
+        assert shown == rules - NOT_IN_FORM[form], form
 
 
 def test_describe_output_messages_name_the_service_and_the_values(tmp_path: Path) -> None:
@@ -298,3 +337,101 @@ def test_exit_codes_follow_the_severity_of_service_findings(tmp_path: Path) -> N
     assert sorted(rule for _, rule, *_ in service_findings(noted)) == ["TDL800", "TDL817"]
     assert noted.code == 0
     assert lint(folder, "worker-service.json", fail_on="info").code == 1
+
+
+# --- TDL803 and TDL812: the target group or Cloud Map service in the same template ------------------
+
+TEMPLATE = """\
+Parameters:
+  TargetType:
+    Type: String
+    AllowedValues: [ip, instance]
+Resources:
+  BridgeTask:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: bridge
+      ContainerDefinitions:
+        - {Name: app, Image: "example/app:1.0", Memory: 256, PortMappings: [{ContainerPort: 80, HostPort: 0}]}
+  AwsvpcTask:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: awsvpc
+      NetworkMode: awsvpc
+      ContainerDefinitions:
+        - {Name: app, Image: "example/app:1.0", Memory: 256, PortMappings: [{ContainerPort: 80}]}
+  IpGroup:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Port: 80, Protocol: HTTP, VpcId: vpc-0a1b2c3d, TargetType: ip}
+  LambdaGroup:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {TargetType: lambda}
+  ChosenGroup:
+    Type: AWS::ElasticLoadBalancingV2::TargetGroup
+    Properties: {Port: 80, Protocol: HTTP, VpcId: vpc-0a1b2c3d, TargetType: !Ref TargetType}
+  SrvRecords:
+    Type: AWS::ServiceDiscovery::Service
+    Properties:
+      DnsConfig: {DnsRecords: [{Type: SRV, TTL: 60}]}
+  ARecords:
+    Type: AWS::ServiceDiscovery::Service
+    Properties:
+      DnsConfig: {DnsRecords: [{Type: A, TTL: 60}]}
+  BridgeService:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: !Ref BridgeTask
+      DesiredCount: 1
+      LoadBalancers:
+        - {ContainerName: app, ContainerPort: 80, TargetGroupArn: !Ref IpGroup}
+        - {ContainerName: app, ContainerPort: 80, TargetGroupArn: !Ref ChosenGroup}
+  AwsvpcService:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: !Ref AwsvpcTask
+      DesiredCount: 1
+      NetworkConfiguration: {AwsvpcConfiguration: {Subnets: [subnet-0a1b2c3d]}}
+      LoadBalancers:
+        - {ContainerName: app, ContainerPort: 80, TargetGroupArn: !Ref LambdaGroup}
+        - {ContainerName: app, ContainerPort: 80, TargetGroupArn: !Ref IpGroup}
+      ServiceRegistries:
+        - {RegistryArn: !GetAtt SrvRecords.Arn}
+  ARecordService:
+    Type: AWS::ECS::Service
+    Properties:
+      TaskDefinition: !Ref AwsvpcTask
+      DesiredCount: 1
+      NetworkConfiguration: {AwsvpcConfiguration: {Subnets: [subnet-0a1b2c3d]}}
+      ServiceRegistries:
+        - {RegistryArn: !GetAtt ARecords.Arn, ContainerName: app, ContainerPort: 80}
+"""
+
+
+def test_target_types_and_dns_records_in_a_template(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+    result = lint(tmp_path, "template.yaml", select=("TDL803", "TDL812"))
+    # An ip target group for bridge tasks, a lambda one for any; the target type a parameter chooses is
+    # not known; the SRV entry without a port, the A entry with one.
+    assert [(f["rule"], f["line"], f["column"], f["pointer"]) for f in result.findings] == [
+        ("TDL803", 42, 51, "/Resources/BridgeService/Properties/LoadBalancers/0/TargetGroupArn"),
+        ("TDL803", 51, 51, "/Resources/AwsvpcService/Properties/LoadBalancers/0/TargetGroupArn"),
+        ("TDL812", 54, 11, "/Resources/AwsvpcService/Properties/ServiceRegistries/0"),
+        ("TDL812", 62, 67, "/Resources/ARecordService/Properties/ServiceRegistries/0/ContainerPort"),
+    ]
+    assert result.code == 1
+
+
+def test_update_service_input_leaves_out_what_it_does_not_change(tmp_path: Path) -> None:
+    """In update-service input an absent member keeps the service's current value: no networkConfiguration
+    is not a missing one (TDL804), no deploymentConfiguration is not a deployment without circuit breaker
+    (TDL817). What it gives is checked."""
+    folder = copy("update", tmp_path)
+    result = lint(folder, ".")
+    assert service_findings(result) == [
+        ("web-update.json", "TDL802", 10, 13, "/loadBalancers/0/containerPort")
+    ]
+    # The same members as create-service input mean the defaults, and the service lacks both.
+    text = (folder / "web-update.json").read_text(encoding="utf-8")
+    (folder / "web-update.json").write_text(text.replace('"service":', '"serviceName":'), encoding="utf-8")
+    created = service_findings(lint(folder, "."))
+    assert sorted(rule for _, rule, *_ in created) == ["TDL802", "TDL804", "TDL817"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from taskdeflint.model import DiscoveryService, Listener, ListenerRule, Resource
 from taskdeflint.readers import cfnresources
 from taskdeflint.readers.base import Loaded, Placed
 from taskdeflint.readers.document import load
-from taskdeflint.readers.unknown import Unknown
+from taskdeflint.readers.unknown import ABSENT, Unknown
 from tests.conftest import Result, lint
 
 CFN = Path(__file__).resolve().parent / "cfn"
@@ -203,6 +204,7 @@ Resources:
           Options:
             awslogs-group: /ecs/api
             Mode: non-blocking
+            port: "24224"
       LoadBalancers:
         - !If [IsProd, !Ref "AWS::NoValue", {ContainerName: api, ContainerPort: 80}]
         - ContainerName: !Ref AWS::NoValue
@@ -227,9 +229,11 @@ def test_names_unknowns_conditions_and_waits() -> None:
         {"type": "spread", "field": "attribute:ecs.availability-zone"}
     ]
     options = service.data["serviceConnectConfiguration"]["logConfiguration"]["options"]
-    assert options == {"awslogs-group": "/ecs/api", "Mode": "non-blocking"}
-    # Fn::If is unknown; AWS::NoValue removes a member.
-    assert isinstance(service.data["loadBalancers"][0], Unknown)
+    assert options == {"awslogs-group": "/ecs/api", "Mode": "non-blocking", "port": "24224"}
+    # Fn::If is unknown, its alternatives in the API's names; AWS::NoValue removes a member.
+    choice = service.data["loadBalancers"][0]
+    assert isinstance(choice, Unknown)
+    assert choice.alternatives == (ABSENT, {"containerName": "api", "containerPort": 80})
     assert service.data["loadBalancers"][1] == {"containerPort": 8080}
     # Pointers go back into the template, in its names, also for members that are not there.
     to_document = api.to_document
@@ -341,7 +345,35 @@ def test_a_service_finding_is_at_its_member_and_names_the_resource(tmp_path: Pat
         (f"{properties(name, 'service')}/LoadBalancers/0/ContainerName", line, column)
     ]
     construct = ", construct ForumStack/Web/Service/Service" if name == CDK else ""
-    assert findings[0]["message"].endswith(f"(resource {service}{construct})")
+    assert findings[0]["message"] == (
+        'LoadBalancers[0].ContainerName "app" is not a container of the task definition (its containers: '
+        f'"web") (resource {service}{construct})'
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "worded"),
+    [
+        (
+            'serviceRegistries[0].containerName "appServer" is not a container (its containers: "web")',
+            'ServiceRegistries[0].ContainerName "appServer" is not a container (its containers: "web")',
+        ),
+        (
+            "launchType FARGATE with a capacityProviderStrategy, e.g. at desiredCount 1 (platform 1.4.0)",
+            "LaunchType FARGATE with a CapacityProviderStrategy, e.g. at DesiredCount 1 (platform 1.4.0)",
+        ),
+        (
+            "serviceConnectConfiguration.logConfiguration.options.maxBufferSize; placementStrategy[1].field",
+            "ServiceConnectConfiguration.LogConfiguration.Options.maxBufferSize; PlacementStrategies[1].Field",
+        ),
+        (
+            "the service runs on ecs.amazonaws.com as a service",
+            "the service runs on ecs.amazonaws.com as a service",
+        ),
+    ],
+)
+def test_messages_about_a_service_speak_the_templates_names(message: str, worded: str) -> None:
+    assert cfnresources.cfn_words(message) == worded
 
 
 def test_positions_in_the_yaml_stack_by_hand(tmp_path: Path) -> None:
@@ -543,3 +575,299 @@ def test_tdl819_cases(tmp_path: Path, rules: str, expected: list[str]) -> None:
     ]
     for finding, key in zip(result.findings, expected, strict=True):
         assert (finding["line"], finding["column"]) == position(text, "Priority:", anchor("t.yaml", key))
+
+
+# --- Every service rule that applies to CloudFormation, in each form ---------------------------------------
+#
+# Each case breaks the correct fixtures in one way: `yaml` edits the YAML stack's text (old, new, the role of
+# the resource whose text it edits), `ops` edit the JSON stacks' documents (the hand-written one is written
+# again with its indent), and the finding is expected at `at`: a resource's role and the member's path in
+# the template's names below its Properties.
+
+Op = tuple[str, str, str, Any]  # ("set" | "del", role, path, value)
+
+
+def apply(name: str, ops: list[Op]) -> str:
+    document = json.loads(text_of(name))
+    for action, role, path, value in ops:
+        parent: Any = document["Resources"][IDS[name][role]]["Properties"]
+        tokens = path.split("/")
+        for token in tokens[:-1]:
+            parent = parent[int(token)] if isinstance(parent, list) else parent.setdefault(token, {})
+        last = tokens[-1]
+        if action == "del":
+            del parent[int(last) if isinstance(parent, list) else last]
+        elif isinstance(parent, list):
+            parent[int(last)] = value
+        else:
+            parent[last] = value
+    return json.dumps(document, indent=2 if name == JSON else 1) + "\n"
+
+
+def edit(text: str, edits: list[tuple[str, str | None, str]]) -> str:
+    """The YAML stack with each `old` after the resource of `role` replaced by `new`; with `new` None,
+    the resource's member `old` removed, with all it holds (the lines indented below it)."""
+    for old, new, role in edits:
+        after = anchor(YAML, IDS[YAML][role])
+        if new is not None:
+            text = replace(text, old, new, after)
+            continue
+        start = text.index(f" {old}:", text.index(after))
+        start = text.rfind("\n", 0, start) + 1
+        indent = len(text[start:]) - len(text[start:].lstrip(" "))
+        end = text.index("\n", start) + 1
+        while len(text[end:]) - len(text[end:].lstrip(" ")) > indent:
+            end = text.index("\n", end) + 1
+        text = text[:start] + text[end:]
+    return text
+
+
+def item(name: str, text: str, offset: int, index: int) -> int:
+    """Where item `index` of the list after `offset` starts: after its "- " in YAML (the items are not
+    lists), at its first character in JSON (counting brackets outside strings)."""
+    if name == YAML:
+        for _ in range(index + 1):
+            offset = text.index("- ", offset + 1)
+        return offset + 2
+    position = text.index("[", offset) + 1
+    depth, count, quoted = 0, 0, False
+    while True:
+        char = text[position]
+        if quoted:
+            quoted = char != '"' or text[position - 1] == "\\"
+        elif char == '"' and depth == 0 and count == index:
+            return position
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            if depth == 0 and count == index:
+                return position
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            count += 1
+        position += 1
+
+
+def locate(name: str, text: str, role: str, path: str) -> tuple[int, int]:
+    """Where a member of a resource's Properties starts (its name; an item of a list: its value), found by
+    reading the text in order: the resource, Properties, then each member. The items are objects."""
+    offset = text.index(anchor(name, IDS[name][role]))
+    offset = text.index(key_of(name, "Properties"), offset)
+    for token in [t for t in path.split("/") if t]:
+        if token.isdigit():
+            offset = item(name, text, offset, int(token))
+            continue
+        offset = text.index(key_of(name, token) + ":" if name == YAML else key_of(name, token), offset)
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+# rule: (yaml edits, json ops, (role, path of the finding below Properties))
+RULE_CASES: dict[str, tuple[list[tuple[str, str | None, str]], list[Op], tuple[str, str]]] = {
+    "TDL802": (
+        [("ContainerPort: 8080", "ContainerPort: 8081", "service")],
+        [("set", "service", "LoadBalancers/0/ContainerPort", 8081)],
+        ("service", "LoadBalancers/0/ContainerPort"),
+    ),
+    "TDL804": (
+        [("NetworkConfiguration", None, "service")],
+        [("del", "service", "NetworkConfiguration", None)],
+        ("service", ""),
+    ),
+    "TDL805": (
+        [
+            ("NetworkMode: awsvpc", "NetworkMode: bridge", "taskdef"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+            ("LaunchType: FARGATE", "LaunchType: EC2", "service"),
+        ],
+        [
+            ("set", "taskdef", "NetworkMode", "bridge"),
+            ("set", "taskdef", "RequiresCompatibilities", ["EC2"]),
+            ("set", "service", "LaunchType", "EC2"),
+        ],
+        ("service", "NetworkConfiguration"),
+    ),
+    "TDL806": (
+        [
+            (
+                "LaunchType: FARGATE\n",
+                "LaunchType: FARGATE\n            CapacityProviderStrategy:\n"
+                "                - CapacityProvider: FARGATE_SPOT\n                  Weight: 1\n",
+                "service",
+            )
+        ],
+        [("set", "service", "CapacityProviderStrategy", [{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}])],
+        ("service", "CapacityProviderStrategy"),
+    ),
+    "TDL807": (
+        [
+            ("LaunchType: FARGATE", "LaunchType: EC2", "service"),
+            ("AssignPublicIp: DISABLED", "AssignPublicIp: ENABLED", "service"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+        ],
+        [
+            ("set", "service", "LaunchType", "EC2"),
+            ("set", "service", "NetworkConfiguration/AwsvpcConfiguration/AssignPublicIp", "ENABLED"),
+            ("set", "taskdef", "RequiresCompatibilities", ["EC2"]),
+        ],
+        ("service", "NetworkConfiguration/AwsvpcConfiguration/AssignPublicIp"),
+    ),
+    "TDL808": (
+        [
+            ("NetworkMode: awsvpc", "NetworkMode: bridge", "taskdef"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+        ],
+        [("set", "taskdef", "NetworkMode", "bridge"), ("set", "taskdef", "RequiresCompatibilities", ["EC2"])],
+        ("service", "LaunchType"),
+    ),
+    "TDL809": (
+        [
+            ("PlatformVersion: 1.4.0", "PlatformVersion: 1.3.0", "service"),
+            (
+                "            Memory: 512\n",
+                "            Memory: 512\n            EphemeralStorage:\n                SizeInGiB: 40\n",
+                "taskdef",
+            ),
+        ],
+        [
+            ("set", "service", "PlatformVersion", "1.3.0"),
+            ("set", "taskdef", "EphemeralStorage", {"SizeInGiB": 40}),
+        ],
+        ("service", "PlatformVersion"),
+    ),
+    "TDL810": (
+        [
+            (
+                "- RegistryArn: !GetAtt DiscoveryService.Arn\n",
+                "- RegistryArn: !GetAtt DiscoveryService.Arn\n                  Port: 8080\n"
+                "                  ContainerName: web\n                  ContainerPort: 8080\n",
+                "service",
+            )
+        ],
+        [
+            ("set", "service", "ServiceRegistries/0/Port", 8080),
+            ("set", "service", "ServiceRegistries/0/ContainerName", "web"),
+            ("set", "service", "ServiceRegistries/0/ContainerPort", 8080),
+        ],
+        ("service", "ServiceRegistries/0/Port"),
+    ),
+    "TDL811": (
+        [
+            (
+                "- RegistryArn: !GetAtt DiscoveryService.Arn\n",
+                "- RegistryArn: !GetAtt DiscoveryService.Arn\n                  ContainerName: app\n"
+                "                  ContainerPort: 8080\n",
+                "service",
+            ),
+            ("- Type: A\n", "- Type: SRV\n", "sd"),
+        ],
+        [
+            ("set", "service", "ServiceRegistries/0/ContainerName", "app"),
+            ("set", "service", "ServiceRegistries/0/ContainerPort", 8080),
+            ("set", "sd", "DnsConfig/DnsRecords/0/Type", "SRV"),
+        ],
+        ("service", "ServiceRegistries/0/ContainerName"),
+    ),
+    "TDL813": (
+        [
+            ("NetworkMode: awsvpc", "NetworkMode: bridge", "taskdef"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+            ("LaunchType: FARGATE", "LaunchType: EC2", "service"),
+            ("- Type: A\n", "- Type: SRV\n", "sd"),
+        ],
+        [
+            ("set", "taskdef", "NetworkMode", "bridge"),
+            ("set", "taskdef", "RequiresCompatibilities", ["EC2"]),
+            ("set", "service", "LaunchType", "EC2"),
+            ("set", "sd", "DnsConfig/DnsRecords/0/Type", "SRV"),
+        ],
+        ("service", "ServiceRegistries/0"),
+    ),
+    "TDL814": (
+        [("- PortName: http", "- PortName: web", "service")],
+        [
+            (
+                "set",
+                "service",
+                "ServiceConnectConfiguration",
+                {
+                    "Enabled": True,
+                    "Namespace": "forum",
+                    "Services": [{"PortName": "web", "DiscoveryName": "web-sc"}],
+                },
+            )
+        ],
+        ("service", "ServiceConnectConfiguration/Services/0/PortName"),
+    ),
+    "TDL815": (
+        [("LoadBalancers", None, "service")],
+        [("del", "service", "LoadBalancers", None)],
+        ("service", "HealthCheckGracePeriodSeconds"),
+    ),
+    "TDL816": (
+        [
+            ("DesiredCount: !Ref DesiredCount", "DesiredCount: 1", "service"),
+            ("MaximumPercent: 200", "MaximumPercent: 100", "service"),
+        ],
+        [
+            ("set", "service", "DesiredCount", 1),
+            ("set", "service", "DeploymentConfiguration/MaximumPercent", 100),
+        ],
+        ("service", "DeploymentConfiguration/MaximumPercent"),
+    ),
+    "TDL817": (
+        [("DeploymentCircuitBreaker", None, "service")],
+        [("del", "service", "DeploymentConfiguration/DeploymentCircuitBreaker", None)],
+        ("service", "DeploymentConfiguration"),
+    ),
+    "TDL820": (
+        [
+            (
+                "LaunchType: FARGATE\n",
+                "LaunchType: FARGATE\n            SchedulingStrategy: DAEMON\n",
+                "service",
+            )
+        ],
+        [("set", "service", "SchedulingStrategy", "DAEMON")],
+        ("service", "SchedulingStrategy"),
+    ),
+}
+
+
+def test_the_cases_name_rules_of_the_catalogue() -> None:
+    from taskdeflint.engine.catalogue import builtin_rules
+
+    services = {r.id for r in builtin_rules() if r.resource == "service"}
+    assert set(RULE_CASES) <= services
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_no_service_rule_fires_on_the_correct_stacks(name: str) -> None:
+    result = lint(CFN, name)
+    assert [f for f in result.findings if f["rule"].startswith("TDL8")] == []
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_CASES))
+@pytest.mark.parametrize("name", FORMS)
+def test_each_service_rule_in_each_form(tmp_path: Path, name: str, rule: str) -> None:
+    edits, ops, (role, path) = RULE_CASES[rule]
+    text = edit(text_of(YAML), edits) if name == YAML else apply(name, ops)
+    result = run(tmp_path, name, text)
+    pointer = properties(name, role) + (f"/{path}" if path else "")
+    assert found(result, rule) == [(pointer, *locate(name, text, role, path))]
+
+
+@pytest.mark.parametrize(
+    ("name", "called"),
+    # The JSON stack's ServiceName is a !Sub of a parameter's default; the CDK's output has none.
+    [(YAML, 'Service "web"'), (JSON, 'Service "forum-web"'), (CDK, "The service")],
+)
+def test_a_service_is_called_by_its_name_or_the_service(tmp_path: Path, name: str, called: str) -> None:
+    edits, ops, _ = RULE_CASES["TDL817"]
+    text = edit(text_of(YAML), edits) if name == YAML else apply(name, ops)
+    [finding] = [f for f in run(tmp_path, name, text).findings if f["rule"] == "TDL817"]
+    construct = ", construct ForumStack/Web/Service/Service" if name == CDK else ""
+    assert finding["message"].startswith(f"{called} deploys by rolling update")
+    assert finding["message"].endswith(f"(resource {IDS[name]['service']}{construct})")

@@ -18,6 +18,8 @@ from typing import Any
 from taskdeflint.checks.common import integer, task_cpu
 from taskdeflint.checks.networking import network_mode, parse_port_range
 from taskdeflint.model import Container, Service, TaskDef
+from taskdeflint.readers.cfnresources import FORM as CLOUDFORMATION
+from taskdeflint.readers.services import CREATE, UPDATE
 
 
 def _container(taskdef: TaskDef, name: str) -> Container | None:
@@ -41,19 +43,23 @@ def _known_names(taskdef: TaskDef) -> list[str] | None:
 
 def load_balancer_container(service: Service) -> Iterator[tuple[str, str]]:
     """TDL801: `loadBalancers[].containerName` names no container of the task definition."""
+    return _not_a_container(service, "loadBalancers")
+
+
+def _not_a_container(service: Service, member: str) -> Iterator[tuple[str, str]]:
+    """The entries of a list member (`loadBalancers`, `serviceRegistries`) whose containerName is no
+    container of the task definition."""
     taskdef = service.taskdef
-    if taskdef is None:
-        return
-    names = _known_names(taskdef)
+    names = _known_names(taskdef) if taskdef is not None else None
     if names is None:
         return
-    for index, item in service.items("loadBalancers"):
+    for index, item in service.items(member):
         name = item.get("containerName")
         if isinstance(name, str) and name not in names:
             have = ", ".join(f'"{n}"' for n in names) or "none"
             yield (
-                f"/loadBalancers/{index}/containerName",
-                f'loadBalancers[{index}].containerName "{name}" is not a container of the task definition '
+                f"/{member}/{index}/containerName",
+                f'{member}[{index}].containerName "{name}" is not a container of the task definition '
                 f"(its containers: {have})",
             )
 
@@ -101,8 +107,16 @@ def _on_fargate(service: Service) -> str | None:
     return "/capacityProviderStrategy"
 
 
+def _unchanged(service: Service, member: str) -> bool:
+    """Whether a member is left out of update-service input, where that keeps the service's current
+    value (not known here) rather than meaning the default."""
+    return service.form == UPDATE and member not in service.data
+
+
 def _controller(service: Service) -> str | None:
     """The deployment controller's type (ECS when none is given), or None when it is not known."""
+    if _unchanged(service, "deploymentController"):
+        return None
     if "deploymentController" not in service.data:
         return "ECS"
     controller = service.data["deploymentController"]
@@ -123,7 +137,8 @@ def _rolling(service: Service) -> bool:
     (or none given) and the REPLICA scheduler (or none given); False when any of them is not known."""
     config = _deployment(service)
     return (
-        _controller(service) == "ECS"
+        service.form != UPDATE  # its strategy and scheduler are the service's current ones
+        and _controller(service) == "ECS"
         and config is not None
         and config.get("strategy", "ROLLING") == "ROLLING"
         and service.data.get("schedulingStrategy", "REPLICA") == "REPLICA"
@@ -191,6 +206,35 @@ def load_balancer_port(service: Service) -> Iterator[tuple[str, str]]:
         )
 
 
+# --- TDL803 ----------------------------------------------------------------------------------------
+
+
+def target_type_network_mode(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL803: the target group's target type cannot take this service's tasks."""
+    for index, _item in service.items("loadBalancers"):
+        group = service.target_group(index)
+        kind = group.target_type if group is not None else None
+        if kind is None:
+            continue
+        pointer = f"/loadBalancers/{index}/targetGroupArn"
+        if kind in ("lambda", "alb"):
+            yield (
+                pointer,
+                f'loadBalancers[{index}] targets a target group of target type "{kind}", which takes a '
+                f"single {'Lambda function' if kind == 'lambda' else 'Application Load Balancer'}, not "
+                'ECS tasks (use "ip" for awsvpc tasks, "instance" for bridge and host)',
+            )
+            continue
+        mode = _mode(service.taskdef) if service.taskdef is not None else None
+        if (kind, mode) in (("instance", "awsvpc"), ("ip", "bridge")):
+            want = "ip" if mode == "awsvpc" else "instance"
+            yield (
+                pointer,
+                f'loadBalancers[{index}] targets a target group of target type "{kind}", which is '
+                f'incompatible with the task definition\'s network mode "{mode}" (it needs "{want}")',
+            )
+
+
 # --- TDL804, TDL805 ---------------------------------------------------------------------------------
 
 
@@ -199,6 +243,8 @@ def awsvpc_without_network_configuration(service: Service) -> Iterator[tuple[str
     taskdef = service.taskdef
     # An EXTERNAL controller's network configuration is its task sets' (CreateTaskSet), not the service's.
     if taskdef is None or _mode(taskdef) != "awsvpc" or _controller(service) not in ("ECS", "CODE_DEPLOY"):
+        return
+    if _unchanged(service, "networkConfiguration"):
         return
     network = service.data.get("networkConfiguration")
     if network is not None and (not isinstance(network, dict) or "awsvpcConfiguration" in network):
@@ -367,7 +413,7 @@ def platform_version_too_old(service: Service) -> Iterator[tuple[str, str]]:
     )
 
 
-# --- TDL810, TDL811, TDL813 -------------------------------------------------------------------------
+# --- TDL810 - TDL813 ----------------------------------------------------------------------------------
 
 
 def service_registry_port_and_container(service: Service) -> Iterator[tuple[str, str]]:
@@ -386,18 +432,37 @@ def service_registry_port_and_container(service: Service) -> Iterator[tuple[str,
 
 def service_registry_container(service: Service) -> Iterator[tuple[str, str]]:
     """TDL811: serviceRegistries[].containerName names no container of the task definition."""
+    return _not_a_container(service, "serviceRegistries")
+
+
+def service_registry_record_shape(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL812: the entry's ports do not fit the Cloud Map service's DNS records."""
     taskdef = service.taskdef
-    names = _known_names(taskdef) if taskdef is not None else None
-    if names is None:
-        return
+    mode = _mode(taskdef) if taskdef is not None else None
     for index, item in service.items("serviceRegistries"):
-        name = item.get("containerName")
-        if isinstance(name, str) and name not in names:
-            have = ", ".join(f'"{n}"' for n in names) or "none"
+        registry = service.registry(index)
+        types = registry.record_types if registry is not None else None
+        if not types:
+            continue
+        if types <= {"A", "AAAA"}:
+            for member in ("port", "containerPort"):
+                if integer(item.get(member)) is not None:
+                    yield (
+                        f"/serviceRegistries/{index}/{member}",
+                        f"serviceRegistries[{index}] gives {member}, but its Cloud Map service has only "
+                        f"{' and '.join(sorted(types))} records, which take no port",
+                    )
+        # Without a port at all; in bridge and host mode TDL813 says what is needed.
+        elif (
+            "SRV" in types
+            and "port" not in item
+            and "containerPort" not in item
+            and mode not in ("bridge", "host")
+        ):
             yield (
-                f"/serviceRegistries/{index}/containerName",
-                f'serviceRegistries[{index}].containerName "{name}" is not a container of the task '
-                f"definition (its containers: {have})",
+                f"/serviceRegistries/{index}",
+                f"serviceRegistries[{index}] gives neither port nor containerName and containerPort, "
+                "but its Cloud Map service has SRV records, which need a port",
             )
 
 
@@ -473,7 +538,7 @@ def grace_period_without_load_balancer(service: Service) -> Iterator[tuple[str, 
     if grace is None or grace <= 0 or taskdef is None:
         return
     for member in ("loadBalancers", "vpcLatticeConfigurations"):
-        if member in service.data and service.data[member] != []:
+        if _unchanged(service, member) or (member in service.data and service.data[member] != []):
             return
     raw = taskdef.data.get("containerDefinitions")
     if _known_names(taskdef) is None or not isinstance(raw, list):
@@ -555,3 +620,62 @@ def daemon_scheduling_not_supported(service: Service) -> Iterator[tuple[str, str
         "/schedulingStrategy",
         f'{_name(service)} uses schedulingStrategy "DAEMON", which {why} does not support (use "REPLICA")',
     )
+
+
+# --- TDL821 - TDL824 ------------------------------------------------------------------------------
+
+
+def platform_version_with_ec2(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL821: a platformVersion with the EC2 launch type."""
+    version = service.text("platformVersion")
+    if service.launch_type == "EC2" and version is not None:
+        yield (
+            "/platformVersion",
+            f'{_name(service)} sets platformVersion "{version}" with launch type "EC2"; only Fargate takes a '
+            "platform version",
+        )
+
+
+def service_role_not_permitted(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL822: a `role` for a service that has no load balancer, or whose task definition uses awsvpc."""
+    role = service.text("role")
+    # Only where the user gives it: CreateService input and a CloudFormation template. In update-service
+    # input and describe output it is an unknown member (TDL003), ecspresso drops it (TDL023), and a
+    # Terraform plan or state holds the role that the provider read back (the service-linked role).
+    if role is None or service.form not in (CREATE, CLOUDFORMATION):
+        return
+    balancers = service.data.get("loadBalancers", [])
+    taskdef = service.taskdef
+    if balancers == []:
+        why = "which ECS takes only for a service with a load balancer"
+    elif taskdef is not None and _mode(taskdef) == "awsvpc":
+        why = "but its task definition uses awsvpc, for which ECS uses its service-linked role and no other"
+    else:
+        return
+    yield "/role", f'{_name(service)} gives role "{role}", {why}'
+
+
+def classic_load_balancer_with_awsvpc(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL823: a Classic Load Balancer for a service whose task definition uses awsvpc."""
+    taskdef = service.taskdef
+    if taskdef is None or _mode(taskdef) != "awsvpc":
+        return
+    for index, item in service.items("loadBalancers"):
+        name = item.get("loadBalancerName")
+        if isinstance(name, str):
+            yield (
+                f"/loadBalancers/{index}/loadBalancerName",
+                f'loadBalancers[{index}] names the Classic Load Balancer "{name}", but awsvpc tasks can only '
+                "be registered with an Application or Network Load Balancer's target group",
+            )
+
+
+def multiple_service_registries(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL824: more than one serviceRegistries entry."""
+    registries = service.data.get("serviceRegistries")
+    if isinstance(registries, list) and len(registries) > 1:
+        yield (
+            "/serviceRegistries/1",
+            f"{_name(service)} has {len(registries)} serviceRegistries entries; a service can be associated "
+            "with one service registry only",
+        )

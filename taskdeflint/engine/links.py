@@ -169,6 +169,7 @@ def connect(loaded: base.Loaded, links: Links | None, location: Path | None) -> 
         service = placed.resource
         if not isinstance(service, Service):
             continue
+        service.form = placed.form
         found, note = _find(service, graph, loaded.targets, links, location, placed.form)
         if found is None:
             out.pending = True

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from taskdeflint.model import DiscoveryService, Listener, ListenerRule, Resource, Service, TargetGroup
 from taskdeflint.positions import join, split
 from taskdeflint.readers.base import SCHEMA_VIOLATION, Loaded, Placed, Raw
-from taskdeflint.readers.unknown import ABSENT
+from taskdeflint.readers.services import MEMBERS
+from taskdeflint.readers.unknown import ABSENT, Unknown
 
 if TYPE_CHECKING:
     from taskdeflint.readers.cloudformation import Template
@@ -137,7 +138,41 @@ class ResourceOrigin:
         return base
 
     def annotate(self, raw: Raw) -> Raw:
-        return Raw(raw.rule, f"{raw.message} ({self.label})", raw.pointer, raw.offset)
+        """Name the resource in a rule's message, and speak of a service's members as the template does
+        (`LoadBalancers[0].ContainerName`, not the API's `loadBalancers[0].containerName`)."""
+        message = cfn_words(raw.message) if self.camel else raw.message
+        return Raw(raw.rule, f"{message} ({self.label})", raw.pointer, raw.offset)
+
+
+# A member's name, or a path of them (`loadBalancers[0].containerName`), in a message; quoted text is data.
+_QUOTED = re.compile(r'("[^"]*")')
+_WORD = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:\[\d+\])?(?:\.[A-Za-z][A-Za-z0-9]*(?:\[\d+\])?)*")
+_CAMEL = re.compile(r"[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*")
+
+
+def _cfn_path(match: re.Match[str]) -> str:
+    """A service member's API name, or a dotted path that starts at one, in CloudFormation's names; any
+    other word as it is."""
+    text = match.group(0)
+    segments = text.split(".")
+    first = segments[0].split("[", 1)[0]
+    if len(segments) == 1 and "[" not in text:
+        return _cfn_name(text) if _CAMEL.fullmatch(text) else text
+    if first not in MEMBERS:
+        return text
+    out = []
+    data = False
+    for segment in segments:
+        name, bracket, rest = segment.partition("[")
+        out.append((name if data else _cfn_name(name)) + bracket + rest)
+        data = name == _DATA_KEYS
+    return ".".join(out)
+
+
+def cfn_words(message: str) -> str:
+    """A message about a service with the API's member names outside quotes in CloudFormation's."""
+    parts = _QUOTED.split(message)
+    return "".join(part if n % 2 else _WORD.sub(_cfn_path, part) for n, part in enumerate(parts))
 
 
 class _Converter:
@@ -161,7 +196,11 @@ class _Converter:
                 self.refs[api] = found[0]
             else:
                 self.waits.extend(found)
-            return self.known(self.template.evaluate(raw), api)
+            value = self.template.evaluate(raw)
+            if isinstance(value, Unknown) and value.alternatives:  # Fn::If, a parameter's AllowedValues
+                choices = tuple(self.known(choice, api) for choice in value.alternatives)
+                return Unknown(value.expression, value.variable, choices)
+            return self.known(value, api)
         if isinstance(raw, dict):
             out: dict[str, Any] = {}
             for key, item in raw.items():
@@ -194,9 +233,10 @@ class _Converter:
 
     def scalar(self, value: object, api: str) -> object:
         """A number or boolean written as a string, converted as CloudFormation converts it."""
-        if not isinstance(value, str):
-            return value
-        member = api[api.rfind("/") + 1 :]
+        cut = api.rfind("/")
+        if not isinstance(value, str) or (self.origin.camel and api[:cut].endswith(f"/{_DATA_KEYS}")):
+            return value  # a map's values (logConfiguration.options) are strings, whatever their keys
+        member = api[cut + 1 :]
         if member in self.integers and _INTEGER.fullmatch(value.strip()):
             return int(value)
         if member in self.booleans and value.strip().lower() in ("true", "false"):

@@ -271,6 +271,97 @@ def test_intrinsic_functions_cost_what_the_template_holds(tmp_path: Path) -> Non
     assert [f["rule"] for f in result.findings if f["path"] == "other.json"] == ["TDL001"]
 
 
+def _module_waiting_for_module(count: int) -> str:
+    """A Terraform plan: `count` services in a module that depends on a module of `count` target groups
+    and the listener rules that attach them, `count` squared waits if each were kept (TDL818 asks, for
+    each service, whether it waits for its target group's rule)."""
+    arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:"
+
+    def resource(module: str, kind: str, name: str, index: int, values: dict[str, Any]) -> dict[str, Any]:
+        address = f"module.{module}.{kind}.{name}[{index}]"
+        return {
+            "address": address,
+            "mode": "managed",
+            "type": kind,
+            "name": name,
+            "index": index,
+            "values": values,
+        }
+
+    services = [
+        resource(
+            "a",
+            "aws_ecs_service",
+            "s",
+            i,
+            {
+                "name": f"s{i}",
+                "load_balancer": [
+                    {
+                        "container_name": "web",
+                        "container_port": 80,
+                        "target_group_arn": f"{arn}targetgroup/t{i}/0",
+                    }
+                ],
+            },
+        )
+        for i in range(count)
+    ]
+    groups = [
+        resource("b", "aws_lb_target_group", "t", i, {"arn": f"{arn}targetgroup/t{i}/0"})
+        for i in range(count)
+    ]
+    rules = [
+        resource(
+            "b",
+            "aws_lb_listener_rule",
+            "r",
+            i,
+            {
+                "priority": i + 1,
+                "listener_arn": f"{arn}listener/app/x/0/0",
+                "action": [{"type": "forward", "target_group_arn": f"{arn}targetgroup/t{i}/0"}],
+            },
+        )
+        for i in range(count)
+    ]
+
+    def configured(*kinds: tuple[str, str]) -> dict[str, Any]:
+        return {
+            "resources": [{"address": f"{k}.{n}", "type": k, "name": n, "expressions": {}} for k, n in kinds]
+        }
+
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "child_modules": [
+                    {"address": "module.a", "resources": services},
+                    {"address": "module.b", "resources": groups + rules},
+                ]
+            }
+        },
+        "configuration": {
+            "root_module": {
+                "module_calls": {
+                    "a": {"depends_on": ["module.b"], "module": configured(("aws_ecs_service", "s"))},
+                    "b": {"module": configured(("aws_lb_target_group", "t"), ("aws_lb_listener_rule", "r"))},
+                }
+            }
+        },
+    }
+    return json.dumps(plan)
+
+
+def test_what_terraform_modules_wait_for_is_bounded(tmp_path: Path) -> None:
+    (tmp_path / "plan.json").write_text(_module_waiting_for_module(4000), encoding="utf-8")
+    (tmp_path / "other.json").write_text(OTHER, encoding="utf-8")
+    result = capped_lint(tmp_path, "--ignore", "TDL817", "plan.json", "other.json")
+    # Each service waits for its rule, or, past the budget, is not found not to.
+    assert [f for f in result.findings if f["path"] == "plan.json"] == []
+    assert [f["rule"] for f in result.findings if f["path"] == "other.json"] == ["TDL001"]
+
+
 # --- property tests: generated anchors, merges and intrinsic functions -----------------------------------
 
 LINTER = Linter(load_catalogue(), Policy())

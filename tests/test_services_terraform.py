@@ -20,7 +20,7 @@ import pytest
 from taskdeflint.engine.links import connect
 from taskdeflint.model import Listener, ListenerRule, Resource, Service, TargetGroup
 from taskdeflint.readers import base, document
-from taskdeflint.readers.tfresources import MAX_CHAIN, MIN_WAITS
+from taskdeflint.readers.tfresources import MAX_CHAIN, MIN_WAITS, UNFOLLOWED
 from tests.conftest import ROOT, lint
 
 DATA = ROOT / "tests" / "data" / "terraform-services"
@@ -415,9 +415,14 @@ def test_what_a_module_waiting_for_a_module_expands_to_is_bounded() -> None:
     text = json.dumps(plan)
     assert count * count > max(MIN_WAITS, len(text) // 4)
     loaded = load(Path("plan.json"), text)
-    waits = [len(p.resource.depends_on) for p in loaded.resources if isinstance(p.resource, Service)]
+    services = [p.resource for p in loaded.resources if isinstance(p.resource, Service)]
+    waits = [len(service.depends_on) for service in services]
     assert waits[0] == count  # the first services wait for every target group
     assert sum(waits) <= max(MIN_WAITS, len(text) // 4) + count
+    # The last ones wait for what waits for everything: no check finds that they do not wait.
+    last = services[-1]
+    assert last.depends_on == (UNFOLLOWED,)
+    assert last.graph is not None and last.graph.reaches(last.key, {"module.b.aws_lb_target_group.t[7]"})
 
 
 # --- findings at their place -------------------------------------------------------------------------
@@ -444,49 +449,53 @@ def test_the_correct_plan_and_state_have_no_service_findings() -> None:
 # attribute that breaks it (or the block that lacks one), in the plan as jq prints it.
 RESOURCES = "/planned_values/root_module/resources"
 RULES = [
-    ("TDL801", 456, 17, "5/values/load_balancer/0/container_name", "aws_ecs_service.lb_container"),
-    ("TDL802", 552, 17, "6/values/load_balancer/0/container_port", "aws_ecs_service.lb_port"),
-    ("TDL804", 794, 11, "9/values", "aws_ecs_service.no_network"),
-    ("TDL805", 652, 13, "7/values/network_configuration", "aws_ecs_service.network_on_bridge"),
-    ("TDL806", 342, 13, "4/values/capacity_provider_strategy", "aws_ecs_service.launch_and_capacity"),
+    ("TDL801", 552, 17, "6/values/load_balancer/0/container_name", "aws_ecs_service.lb_container"),
+    ("TDL802", 648, 17, "7/values/load_balancer/0/container_port", "aws_ecs_service.lb_port"),
+    # The target group's ARN is known only after apply, so absent from the plan: at its load_balancer block.
+    ("TDL803", 1792, 15, "20/values/load_balancer/0/target_group_arn", "aws_ecs_service.target_type"),
+    ("TDL804", 890, 11, "10/values", "aws_ecs_service.no_network"),
+    ("TDL805", 748, 13, "8/values/network_configuration", "aws_ecs_service.network_on_bridge"),
+    ("TDL806", 438, 13, "5/values/capacity_provider_strategy", "aws_ecs_service.launch_and_capacity"),
     (
         "TDL807",
-        1062,
+        1243,
         17,
-        "12/values/network_configuration/0/assign_public_ip",
+        "14/values/network_configuration/0/assign_public_ip",
         "aws_ecs_service.public_ip_ec2",
     ),
-    ("TDL808", 213, 13, "2/values/launch_type", "aws_ecs_service.fargate_on_bridge"),
-    ("TDL809", 989, 13, "11/values/platform_version", "aws_ecs_service.old_platform"),
+    ("TDL808", 309, 13, "3/values/launch_type", "aws_ecs_service.fargate_on_bridge"),
+    ("TDL809", 1085, 13, "12/values/platform_version", "aws_ecs_service.old_platform"),
     (
         "TDL810",
-        1421,
+        1602,
         17,
-        "16/values/service_registries/0/port",
+        "18/values/service_registries/0/port",
         "aws_ecs_service.registry_port_and_container",
     ),
     (
         "TDL811",
-        1327,
+        1508,
         17,
-        "15/values/service_registries/0/container_name",
+        "17/values/service_registries/0/container_name",
         "aws_ecs_service.registry_container",
     ),
-    ("TDL813", 1244, 15, "14/values/service_registries/0", "aws_ecs_service.registry_bridge"),
+    ("TDL812", 1347, 17, "15/values/service_registries/0/port", "aws_ecs_service.registry_a_with_port"),
+    ("TDL813", 1425, 15, "16/values/service_registries/0", "aws_ecs_service.registry_bridge"),
     (
         "TDL814",
-        1524,
+        1705,
         21,
-        "17/values/service_connect_configuration/0/service/0/port_name",
+        "19/values/service_connect_configuration/0/service/0/port_name",
         "aws_ecs_service.service_connect_port",
     ),
-    ("TDL815", 275, 13, "3/values/health_check_grace_period_seconds", "aws_ecs_service.grace_without_lb"),
+    ("TDL815", 371, 13, "4/values/health_check_grace_period_seconds", "aws_ecs_service.grace_without_lb"),
     ("TDL816", 37, 13, "0/values/deployment_maximum_percent", "aws_ecs_service.cannot_progress"),
-    ("TDL817", 721, 13, "8/values/deployment_circuit_breaker", "aws_ecs_service.no_circuit_breaker"),
-    # The target group's ARN is known only after apply, so absent from the plan: at its load_balancer block.
-    ("TDL818", 879, 15, "10/values/load_balancer/0/target_group_arn", "aws_ecs_service.not_attached"),
-    ("TDL819", 2291, 13, "30/values/priority", "aws_lb_listener_rule.search_v2"),
-    ("TDL820", 148, 13, "1/values/scheduling_strategy", "aws_ecs_service.daemon_on_fargate"),
+    ("TDL817", 817, 13, "9/values/deployment_circuit_breaker", "aws_ecs_service.no_circuit_breaker"),
+    ("TDL818", 975, 15, "11/values/load_balancer/0/target_group_arn", "aws_ecs_service.not_attached"),
+    ("TDL819", 2472, 13, "32/values/priority", "aws_lb_listener_rule.search_v2"),
+    ("TDL820", 244, 13, "2/values/scheduling_strategy", "aws_ecs_service.daemon_on_fargate"),
+    ("TDL821", 1170, 13, "13/values/platform_version", "aws_ecs_service.platform_on_ec2"),
+    ("TDL823", 135, 17, "1/values/load_balancer/0/elb_name", "aws_ecs_service.classic_elb"),
 ]
 
 
@@ -525,6 +534,8 @@ UNKNOWN = {
     "aws_ecs_service.lb_port": ("load_balancer", "TDL802"),
     "aws_ecs_service.daemon_on_fargate": ("launch_type", "TDL820"),
     "aws_ecs_service.launch_and_capacity": ("capacity_provider_strategy", "TDL806"),
+    "aws_lb_target_group.instance": ("target_type", "TDL803"),
+    "aws_service_discovery_service.a": ("dns_config", "TDL812"),
 }
 
 

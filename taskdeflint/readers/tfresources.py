@@ -330,6 +330,8 @@ MAX_MODULE_DEPTH = 32
 # How many resources the resources of one document may wait for in all: at least this many, or one per
 # four characters of its text.
 MIN_WAITS = 250_000
+# The key of what the resources past that budget wait for: every resource (no address looks like it).
+UNFOLLOWED = "(waits past the budget)"
 
 
 def _reverse(spec: str) -> dict[str, tuple[str, ...]]:
@@ -814,8 +816,9 @@ def _resources(
     """The resources of the document's kinds, and every other resource (but task definitions) as a plain
     `Resource` with only what it waits for, so that `Graph.reaches` follows a service's wait through it (a
     `time_sleep` or `null_resource` that waits for the listener). `budget` bounds how many resources they
-    wait for in all (besides those their values refer to): a module that waits for another makes each of
-    its resources wait for each of the other's."""
+    wait for in all: a module that waits for another makes each of its resources wait for each of the
+    other's. Past it, a resource waits for `UNFOLLOWED`, which waits for every resource of the document,
+    so that no check finds that it does not wait for something."""
     keys = {a: parsed for _, _, a in found if (parsed := _parse(a)) is not None}
     configuration = document.get("configuration")
     config = _Configuration(configuration, keys) if isinstance(configuration, dict) else None
@@ -836,7 +839,7 @@ def _resources(
         placement = Placement(f"resource {address}")
         waits: set[str] = set()
         if budget <= 0:
-            pass  # what its values refer to, and nothing more
+            waits = {UNFOLLOWED}
         elif config is not None and settings is not None:
             waits = config.waits(settings, instance, own)
         else:  # a state: what Terraform recorded that it waits for
@@ -861,6 +864,10 @@ def _resources(
         data = converter.convert(attributes, spec, join(at, "values"), expressions)
         read.append((cls, data, address, placement, converter.refs, waits))
     out = []
+    if budget < 0:
+        # What the resources past the budget wait for is not known: as if they waited for every other.
+        nowhere = Placement(f"resource {UNFOLLOWED}")
+        read.append((Resource, {}, UNFOLLOWED, nowhere, {}, set(keys)))
     for cls, data, address, placement, refs, waits in read:
         for pointer, value in _strings(data, ""):
             other = arns.get(value)

@@ -751,3 +751,48 @@ resource "aws_ecs_service" "daemon_on_fargate" {
     rollback = true
   }
 }
+
+# TDL821: only Fargate takes a platform version
+resource "aws_ecs_service" "platform_on_ec2" {
+  name             = "platform-on-ec2"
+  cluster          = "shop"
+  task_definition  = aws_ecs_task_definition.ec2.arn
+  desired_count    = 2
+  launch_type      = "EC2"
+  platform_version = "LATEST"
+
+  network_configuration {
+    subnets         = local.network.subnets
+    security_groups = local.network.security_groups
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+}
+
+# TDL823: awsvpc tasks register with target groups, not Classic Load Balancers
+resource "aws_ecs_service" "classic_elb" {
+  name            = "classic-elb"
+  cluster         = "shop"
+  task_definition = aws_ecs_task_definition.web.arn
+  desired_count   = 2
+  launch_type     = "FARGATE"
+
+  load_balancer {
+    elb_name       = "shop-classic"
+    container_name = "web"
+    container_port = 8080
+  }
+
+  network_configuration {
+    subnets         = local.network.subnets
+    security_groups = local.network.security_groups
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+}

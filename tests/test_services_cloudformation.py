@@ -904,11 +904,13 @@ RULE_CASES: dict[str, tuple[list[tuple[str, str | None, str]], list[Op], tuple[s
 }
 
 
-def test_the_cases_name_rules_of_the_catalogue() -> None:
+def test_every_service_rule_has_its_case() -> None:
     from taskdeflint.engine.catalogue import builtin_rules
 
+    # Every rule on services has its case here, but TDL800 (the run's note), TDL023 (ecspresso's files
+    # only) and the two tested above.
     services = {r.id for r in builtin_rules() if r.resource == "service"}
-    assert set(RULE_CASES) <= services
+    assert set(RULE_CASES) == services - {"TDL023", "TDL800", "TDL801", "TDL818"}
 
 
 @pytest.mark.parametrize("name", FORMS)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from taskdeflint.model import DiscoveryService, Listener, ListenerRule, Resource, Service, TargetGroup
 from taskdeflint.positions import join, split
 from taskdeflint.readers.base import SCHEMA_VIOLATION, Loaded, Placed, Raw
+from taskdeflint.readers.embedded import nearest
 from taskdeflint.readers.services import MEMBERS
 from taskdeflint.readers.unknown import ABSENT, Unknown
 
@@ -122,12 +123,7 @@ class ResourceOrigin:
         found = self.pointers.get(pointer)
         if found is not None:
             return found
-        cut = pointer
-        while cut:
-            cut = cut[: cut.rfind("/")]
-            if cut in self.pointers:
-                break
-        base = self.pointers.get(cut, self.root)
+        cut, base = nearest(self.pointers, pointer, self.root)
         if cut in self.opaque:
             return base
         parent = split(cut)[-1] if cut else ""

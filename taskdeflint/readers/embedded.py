@@ -201,6 +201,18 @@ def definition_at(pointer: str) -> str:
 _MEMBER = re.compile(r'(missing required member|unknown member) "([^"]*)"')
 
 
+def nearest(pointers: dict[str, str], pointer: str, root: str) -> tuple[str, str]:
+    """The longest prefix of an API pointer that a conversion recorded, and where it lies in the document
+    (`root` when none did): what a value that was not converted itself (a default, a member below a
+    function's result) is placed under."""
+    cut = pointer
+    while cut:
+        cut = cut[: cut.rfind("/")]
+        if cut in pointers:
+            break
+    return cut, pointers.get(cut, root)
+
+
 @dataclass(slots=True)
 class Embedding:
     """Where one embedded task definition lies in its document, and how to speak of it.
@@ -223,12 +235,7 @@ class Embedding:
         found = self.pointers.get(pointer)
         if found is not None:
             return found
-        cut = pointer
-        while cut:
-            cut = cut[: cut.rfind("/")]
-            if cut in self.pointers:
-                break
-        base = self.pointers.get(cut, self.root)
+        cut, base = nearest(self.pointers, pointer, self.root)
         if cut in self.opaque:
             return base
         name = self.definitions.get(cut, "")

@@ -157,7 +157,7 @@ def main() -> None:
     "pre_commit",
     is_flag=True,
     help="The paths are the files pre-commit passes: skip any that holds no task definition, and pass "
-    "when none does.",
+    "when none does; check the repository's services that run a task definition among them.",
 )
 @click.option(
     "--no-python-rules",

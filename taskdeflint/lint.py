@@ -15,6 +15,7 @@ from taskdeflint import baseline as baseline_file
 from taskdeflint.atomic import write_text
 from taskdeflint.config import Config, ConfigError, discover, glob_match
 from taskdeflint.engine.catalogue import Catalogue, CatalogueError, load_catalogue, python_rules_refused
+from taskdeflint.engine.links import Links
 from taskdeflint.engine.linter import FileResult, Linter, Policy
 from taskdeflint.engine.userrules import DEFAULT_TIMEOUT, check_user_rules
 from taskdeflint.findings import Finding, Severity
@@ -292,8 +293,6 @@ def _second_pass(
     family or ARN: the run's task definitions are looked up by family among the files that have it."""
     if not any(isinstance(result, FileResult) and result.pending for _, result in done):
         return done
-    from taskdeflint.engine.links import Links
-
     families: dict[str, list[Path]] = {}
     for source, result in done:
         if isinstance(result, FileResult) and source.path is not None:
@@ -309,6 +308,67 @@ def _second_pass(
         ]
     finally:
         linter.links = None
+
+
+def _service_marked(data: bytes) -> bool:
+    from taskdeflint.readers.services import MARKERS
+
+    return any(
+        marker in data for marker in (b"serviceName", b"AWS::ECS::Service", b"aws_ecs_service")
+    ) or any(marker.encode() in data for marker in MARKERS)
+
+
+def _services_of_changed(
+    linter: Linter,
+    done: list[tuple[files.Source, FileResult | files.ReadError | None]],
+    config: Config,
+    settings: LintSettings,
+) -> list[tuple[files.Source, FileResult | files.ReadError | None]]:
+    """pre-commit names only the files of the commit, but a task definition's change (a container
+    renamed, a port or network mode changed) breaks the services that run it, which usually live in
+    other files. So the repository's services that run a task definition of the commit (by family, or
+    through the ecspresso config beside it) are checked against it too, and what the change brings is
+    reported at the service: the findings the service has with these task definitions and not without
+    them. The service's own findings that need no task definition are left to the commits that change it.
+    """
+    changed: dict[str, list[Path]] = {}
+    linted: set[str] = set()
+    for source, result in done:
+        if source.path is None:
+            continue
+        linted.add(os.path.realpath(source.path))
+        if isinstance(result, FileResult):
+            for family in dict.fromkeys(result.families):
+                changed.setdefault(family, []).append(source.path)
+    if not changed:
+        return []
+    paths = frozenset(p.resolve() for found in changed.values() for p in found)
+    folders = {p.parent for p in paths}
+    needles = [family.encode() for family in changed]
+    root = os.path.relpath(config.root, settings.cwd.resolve())
+    candidates, _ = files.expand([root], settings.cwd, config.exclude, config.root)
+    found: list[tuple[files.Source, FileResult | files.ReadError | None]] = []
+    for source in candidates:
+        if source.path is None or os.path.realpath(source.path) in linted:
+            continue
+        data = files.read(source, linter.policy.max_bytes)
+        if not isinstance(data, bytes) or not _service_marked(data):
+            continue
+        if not (any(needle in data for needle in needles) or source.path.parent.resolve() in folders):
+            continue
+        linter.links = Links(linter.read_taskdefs, {}, ecspresso=False)
+        before = _lint_source(source, data)
+        linter.links = Links(linter.read_taskdefs, changed, only=paths)
+        after = _lint_source(source, data)
+        linter.links = None
+        if not isinstance(before, FileResult) or not isinstance(after, FileResult):
+            continue
+        had = {(f.rule, f.line, f.column, f.message) for f in before.findings}
+        new = [f for f in after.findings if (f.rule, f.line, f.column, f.message) not in had]
+        if new:
+            after.findings = new
+            found.append((source, after))
+    return found
 
 
 def _manifest_facts(
@@ -433,9 +493,10 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
         yielded = dict.fromkeys((p for p in settings.paths if p != "-"), False)
     else:
         yielded = dict.fromkeys(config.include or (".",), False)
-    for source, result in _second_pass(
-        _WORKER[0], list(zip(sources, _lint_all(sources, settings.jobs), strict=True))
-    ):
+    done = _second_pass(_WORKER[0], list(zip(sources, _lint_all(sources, settings.jobs), strict=True)))
+    if settings.pre_commit:
+        done += _services_of_changed(_WORKER[0], done, config, settings)
+    for source, result in done:
         if isinstance(result, files.ReadError):
             errors.append(result)
             yielded.update(dict.fromkeys(source.origins, True))  # reported already

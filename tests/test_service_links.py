@@ -268,3 +268,40 @@ def test_run_task_input_is_no_service(tmp_path: Path) -> None:
     write(tmp_path, "web.json", TASKDEF)
     assert lint(tmp_path, ".", verbose=True).stderr.count("not a task definition") == 2
     assert [f["rule"] for f in lint(tmp_path, "runtask.json").findings] == ["TDL004"]
+
+
+def test_pre_commit_checks_the_services_that_run_a_changed_task_definition(tmp_path: Path) -> None:
+    """pre-commit passes only the commit's files: a task definition whose container was renamed breaks
+    the service in an unchanged file, which is reported there; that service's own old findings, which the
+    commit did not bring, are not."""
+    write(tmp_path, "taskdefs/web.json", TASKDEF)
+    text = service("web").replace('"desiredCount": 1,', '"desiredCount": 1,\n  "launchType": "FARGATE",')
+    text = text.replace(
+        '"cluster": "main",',
+        '"cluster": "main",\n  "capacityProviderStrategy": [{"capacityProvider": "FARGATE"}],',
+    )
+    write(tmp_path, "services/web.json", text)
+    write(tmp_path, "services/other.json", service("other"))
+    result = lint(tmp_path, "taskdefs/web.json", pre_commit=True, show=None)
+    rows = [(f["path"], f["rule"], f["line"]) for f in result.findings if f["path"] != "taskdefs/web.json"]
+    # Checked against it: the renamed container, and the network configuration its awsvpc mode needs.
+    assert rows == [("services/web.json", "TDL804", 1), ("services/web.json", "TDL801", 10)]
+    assert result.code == 1
+    # Linting the whole repository gives the service's own finding too.
+    found = {f["rule"] for f in lint(tmp_path, "services", "taskdefs", show=None).findings}
+    assert found >= {"TDL801", "TDL804", "TDL806"}
+    # A task definition that no service runs brings nothing.
+    write(tmp_path, "taskdefs/web.json", {**TASKDEF, "family": "batch"})
+    result = lint(tmp_path, "taskdefs/web.json", pre_commit=True, show=None)
+    assert {f["path"] for f in result.findings} == {"taskdefs/web.json"}
+
+
+def test_pre_commit_checks_the_ecspresso_service_beside_a_changed_task_definition(tmp_path: Path) -> None:
+    write(tmp_path, "app/ecspresso.yml", ECSPRESSO)
+    write(tmp_path, "app/ecs-task-def.json", TASKDEF)
+    write(tmp_path, "app/ecs-service-def.json", service(None))
+    write(tmp_path, "other/ecs-task-def.json", {**TASKDEF, "family": "other"})
+    write(tmp_path, "other/ecs-service-def.json", service(None))
+    result = lint(tmp_path, "app/ecs-task-def.json", pre_commit=True, show=None)
+    rows = [(f["path"], f["rule"]) for f in result.findings if f["path"].endswith("service-def.json")]
+    assert rows == [("app/ecs-service-def.json", "TDL804"), ("app/ecs-service-def.json", "TDL801")]

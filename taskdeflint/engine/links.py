@@ -60,7 +60,15 @@ class Links:
 
     read: Callable[[Path], list[TaskDef]]
     families: dict[str, list[Path]] | None = None
+    # The task definition files that an ecspresso config may tie a service definition to (None: any);
+    # with `ecspresso` false, none.
+    only: frozenset[Path] | None = None
+    ecspresso: bool = True
     _cache: dict[Path, list[TaskDef]] = field(default_factory=dict)
+
+    def ties(self, path: Path) -> bool:
+        """Whether the task definition file that an ecspresso config names is followed."""
+        return self.ecspresso and (self.only is None or path.resolve() in self.only)
 
     def taskdefs(self, path: Path) -> list[TaskDef]:
         found = self._cache.get(path)
@@ -205,7 +213,7 @@ def _find(
     if reference is None:
         if location is not None:
             path = ecspresso_taskdef(location)
-            if path is not None:
+            if path is not None and (links is None or links.ties(path)):
                 reader = links.taskdefs if links is not None else _read_alone
                 found = reader(path)
                 if found:

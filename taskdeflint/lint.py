@@ -287,10 +287,13 @@ def _is_heavy(source: files.Source) -> bool:
 
 
 def _second_pass(
-    linter: Linter, done: list[tuple[files.Source, FileResult | files.ReadError | None]]
+    linter: Linter,
+    done: list[tuple[files.Source, FileResult | files.ReadError | None]],
+    repository: _Repository | None = None,
 ) -> list[tuple[files.Source, FileResult | files.ReadError | None]]:
     """Lint again, now that every file is read, the files whose services name a task definition by
-    family or ARN: the run's task definitions are looked up by family among the files that have it."""
+    family or ARN: the run's task definitions are looked up by family among the files that have it, and
+    (for pre-commit) a family the run lacks among the repository's files."""
     if not any(isinstance(result, FileResult) and result.pending for _, result in done):
         return done
     families: dict[str, list[Path]] = {}
@@ -298,7 +301,9 @@ def _second_pass(
         if isinstance(result, FileResult) and source.path is not None:
             for family in dict.fromkeys(result.families):
                 families.setdefault(family, []).append(source.path)
-    linter.links = Links(linter.read_taskdefs, families)
+    linter.links = Links(
+        linter.read_taskdefs, families, search=repository.taskdef_files if repository is not None else None
+    )
     try:
         return [
             (source, _lint_source(source, result.data))
@@ -308,6 +313,47 @@ def _second_pass(
         ]
     finally:
         linter.links = None
+
+
+class _Repository:
+    """The repository's JSON and YAML files below the config's folder (without its `exclude`), found once
+    and only when asked: pre-commit passes only the files of the commit, and what they hold is tied to
+    files it does not pass (a service to its task definition, a task definition to its services)."""
+
+    def __init__(self, config: Config, settings: LintSettings, max_bytes: int) -> None:
+        self.config = config
+        self.settings = settings
+        self.max_bytes = max_bytes
+        self._sources: list[files.Source] | None = None
+        self._taskdefs: dict[Path, bytes] | None = None
+
+    def sources(self) -> list[files.Source]:
+        if self._sources is None:
+            root = os.path.relpath(self.config.root, self.settings.cwd.resolve())
+            self._sources, _ = files.expand([root], self.settings.cwd, self.config.exclude, self.config.root)
+        return self._sources
+
+    def read(self, source: files.Source) -> bytes | None:
+        data = files.read(source, self.max_bytes)
+        return data if isinstance(data, bytes) else None
+
+    def taskdef_files(self, family: str) -> list[Path]:
+        """The files that may hold a task definition of `family` (the caller reads them to be sure)."""
+        if self._taskdefs is None:
+            self._taskdefs = {}
+            for source in self.sources():
+                data = self.read(source)
+                if source.path is not None and data is not None and _taskdef_marked(data):
+                    self._taskdefs[source.path] = data
+        needle = family.encode()
+        return [path for path, data in self._taskdefs.items() if needle in data]
+
+
+def _taskdef_marked(data: bytes) -> bool:
+    return any(
+        marker in data
+        for marker in (b"containerDefinitions", b"AWS::ECS::TaskDefinition", b"aws_ecs_task_definition")
+    )
 
 
 def _service_marked(data: bytes) -> bool:
@@ -321,8 +367,7 @@ def _service_marked(data: bytes) -> bool:
 def _services_of_changed(
     linter: Linter,
     done: list[tuple[files.Source, FileResult | files.ReadError | None]],
-    config: Config,
-    settings: LintSettings,
+    repository: _Repository,
 ) -> list[tuple[files.Source, FileResult | files.ReadError | None]]:
     """pre-commit names only the files of the commit, but a task definition's change (a container
     renamed, a port or network mode changed) breaks the services that run it, which usually live in
@@ -345,14 +390,12 @@ def _services_of_changed(
     paths = frozenset(p.resolve() for found in changed.values() for p in found)
     folders = {p.parent for p in paths}
     needles = [family.encode() for family in changed]
-    root = os.path.relpath(config.root, settings.cwd.resolve())
-    candidates, _ = files.expand([root], settings.cwd, config.exclude, config.root)
     found: list[tuple[files.Source, FileResult | files.ReadError | None]] = []
-    for source in candidates:
+    for source in repository.sources():
         if source.path is None or os.path.realpath(source.path) in linted:
             continue
-        data = files.read(source, linter.policy.max_bytes)
-        if not isinstance(data, bytes) or not _service_marked(data):
+        data = repository.read(source)
+        if data is None or not _service_marked(data):
             continue
         if not (any(needle in data for needle in needles) or source.path.parent.resolve() in folders):
             continue
@@ -493,9 +536,11 @@ def _run(settings: LintSettings, stdout: TextIO, stderr: TextIO) -> int:
         yielded = dict.fromkeys((p for p in settings.paths if p != "-"), False)
     else:
         yielded = dict.fromkeys(config.include or (".",), False)
-    done = _second_pass(_WORKER[0], list(zip(sources, _lint_all(sources, settings.jobs), strict=True)))
-    if settings.pre_commit:
-        done += _services_of_changed(_WORKER[0], done, config, settings)
+    repository = _Repository(config, settings, policy.max_bytes) if settings.pre_commit else None
+    done = list(zip(sources, _lint_all(sources, settings.jobs), strict=True))
+    done = _second_pass(_WORKER[0], done, repository)
+    if repository is not None:
+        done += _services_of_changed(_WORKER[0], done, repository)
     for source, result in done:
         if isinstance(result, files.ReadError):
             errors.append(result)

@@ -305,3 +305,17 @@ def test_pre_commit_checks_the_ecspresso_service_beside_a_changed_task_definitio
     result = lint(tmp_path, "app/ecs-task-def.json", pre_commit=True, show=None)
     rows = [(f["path"], f["rule"]) for f in result.findings if f["path"].endswith("service-def.json")]
     assert rows == [("app/ecs-service-def.json", "TDL804"), ("app/ecs-service-def.json", "TDL801")]
+
+
+def test_pre_commit_finds_a_changed_services_task_definition_in_the_repository(tmp_path: Path) -> None:
+    """The other way round: a service changed alone is checked against its task definition, which the
+    commit does not hold."""
+    write(tmp_path, "taskdefs/web.json", TASKDEF)
+    write(tmp_path, "taskdefs/webapp.json", {**TASKDEF, "family": "webapp"})
+    write(tmp_path, "services/web.json", service("web"))
+    result = lint(tmp_path, "services/web.json", pre_commit=True)
+    rows = [(f["path"], f["rule"], f["line"]) for f in result.findings if f["rule"] in ("TDL800", "TDL801")]
+    assert rows == [("services/web.json", "TDL801", 8)]
+    # Named without --pre-commit, the run holds what it is given, and says so.
+    rules = {f["rule"] for f in lint(tmp_path, "services/web.json").findings}
+    assert "TDL800" in rules and "TDL801" not in rules

@@ -64,6 +64,9 @@ class Links:
     # with `ecspresso` false, none.
     only: frozenset[Path] | None = None
     ecspresso: bool = True
+    # Files beyond the run that may hold a family the run has not (pre-commit's run holds only the files
+    # of the commit, and a service's task definition is most often in another).
+    search: Callable[[str], list[Path]] | None = None
     _cache: dict[Path, list[TaskDef]] = field(default_factory=dict)
 
     def ties(self, path: Path) -> bool:
@@ -86,6 +89,8 @@ class Links:
         if self.families is None:
             return None
         paths = self.families.get(wanted[0], [])
+        if not paths and self.search is not None:
+            paths = self.search(wanted[0])
         if near is not None and len(paths) > 1:
             close = [p for p in paths if p.parent == near.parent]
             paths = close or paths

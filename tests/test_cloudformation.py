@@ -765,8 +765,8 @@ def test_a_template_named_explicitly_without_task_definitions(tmp_path: Path) ->
     assert [(f["rule"], f["message"]) for f in result.findings] == [
         (
             "TDL004",
-            "Not a task definition: the CloudFormation template has no AWS::ECS::TaskDefinition or "
-            "AWS::ECS::Service resource",
+            "Not a task definition: the CloudFormation template has no AWS::ECS::TaskDefinition, "
+            "AWS::ECS::Service or Elastic Load Balancing resource",
         )
     ]
 

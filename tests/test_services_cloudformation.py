@@ -251,19 +251,29 @@ def test_names_unknowns_conditions_and_waits() -> None:
     assert to_document("") == "/Resources/Api/Properties"
 
 
-def test_a_template_without_task_definitions_or_services_is_still_not_one(tmp_path: Path) -> None:
+def test_a_load_balancers_stack_alone_is_linted_for_its_listener_rules(tmp_path: Path) -> None:
+    """A stack of the load balancer, its listener and the services' rules, kept apart from the services:
+    what can be wrong there alone (two rules of the listener with one priority) is reported, and a
+    folder search finds it."""
+    rule = (
+        "  {name}:\n    Type: AWS::ElasticLoadBalancingV2::ListenerRule\n    Properties:\n"
+        "      ListenerArn: !Ref Listener\n      Priority: {priority}\n"
+        "      Conditions: [{{Field: path-pattern, Values: [/{name}/*]}}]\n"
+        "      Actions: [{{Type: forward, TargetGroupArn: !Ref TG}}]\n"
+    )
     text = (
         "Resources:\n  TG:\n    Type: AWS::ElasticLoadBalancingV2::TargetGroup\n"
-        "    Properties: {Port: 80, Protocol: HTTP}\n"
+        "    Properties: {Port: 80, Protocol: HTTP, TargetType: ip}\n"
+        "  Listener:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n"
+        "    Properties: {LoadBalancerArn: arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/a/1,"
+        " Port: 80, Protocol: HTTP, DefaultActions: [{Type: forward, TargetGroupArn: !Ref TG}]}\n"
+        + rule.format(name="users", priority=10)
+        + rule.format(name="posts", priority=10)
     )
+    (tmp_path / "alb.yaml").write_text(text, encoding="utf-8")
     result = run(tmp_path, "alb.yaml", text)
-    assert [(f["rule"], f["message"]) for f in result.findings] == [
-        (
-            "TDL004",
-            "Not a task definition: the CloudFormation template has no AWS::ECS::TaskDefinition or "
-            "AWS::ECS::Service resource",
-        )
-    ]
+    assert [(f["rule"], f["line"], f["column"]) for f in result.findings] == [("TDL819", 19, 7)]
+    assert [f["rule"] for f in lint(tmp_path, ".").findings] == ["TDL819"]
     result = run(tmp_path, "service.yaml", SERVICE_ONLY)
     assert [f["rule"] for f in result.findings if f["rule"].startswith("TDL00")] == []
 

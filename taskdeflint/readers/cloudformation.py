@@ -473,15 +473,17 @@ def find_targets(loaded: Loaded) -> list[Target] | str | None:
         for name, resource in resources.items()
         if isinstance(resource, dict) and resource.get("Type") == RESOURCE_TYPE
     ]
-    services = any(isinstance(r, dict) and r.get("Type") == cfnresources.SERVICE for r in resources.values())
-    if not found and not services:
+    # Services, and the resources tied to them: a load balancer's stack with only its listener rules is
+    # linted too, for what can be wrong there alone (two rules of a listener with one priority).
+    placed = any(isinstance(r, dict) and r.get("Type") in cfnresources.KINDS for r in resources.values())
+    if not found and not placed:
         return (
-            f"Not a task definition: the CloudFormation template has no {RESOURCE_TYPE} or "
-            f"{cfnresources.SERVICE} resource"
+            f"Not a task definition: the CloudFormation template has no {RESOURCE_TYPE}, "
+            f"{cfnresources.SERVICE} or Elastic Load Balancing resource"
         )
     template = Template(document)
     targets = [target for name, resource in found if (target := _target(loaded, template, name, resource))]
-    if services:
+    if placed:
         loaded.resources = cfnresources.place(loaded, template, resources)
     return targets
 

@@ -263,5 +263,6 @@ def looks_like_task_definition(data: bytes) -> bool:
         or b"serviceName" in data
         or any(marker in data for marker in _service_markers())
         or b"AWS::ECS::Service" in data
-        or (b"format_version" in data and b"aws_ecs_service" in data)
+        or b"AWS::ElasticLoadBalancingV2::ListenerRule" in data
+        or (b"format_version" in data and (b"aws_ecs_service" in data or b"_listener_rule" in data))
     )

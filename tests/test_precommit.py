@@ -289,3 +289,41 @@ def test_the_hook_can_be_widened_to_template_files(
         "deploy/api.yaml:6:5: error TDL003",
         "infra/stack.template:11:11: error TDL003",
     ], result.stdout
+
+
+SERVICE = """{
+  "cluster": "main",
+  "serviceName": "web",
+  "taskDefinition": "web",
+  "desiredCount": 2,
+  "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}},
+  "loadBalancers": [
+    {
+      "targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef",
+      "containerName": "web",
+      "containerPort": 8080
+    }
+  ]
+}
+"""
+
+
+@pytest.mark.slow
+def test_a_commit_that_renames_a_container_fails_at_the_service_that_names_it(
+    tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path
+) -> None:
+    """The service's file is not in the commit; the renamed container breaks it all the same."""
+    taskdef = json.loads(GOOD)
+    taskdef["containerDefinitions"][0]["portMappings"] = [{"containerPort": 8080}]
+    root = project(
+        tmp_path / "p",
+        hook_repo,
+        {"deploy/web.json": json.dumps(taskdef, indent=2) + "\n", "services/web.json": SERVICE},
+    )
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "web", cwd=root)
+    taskdef["containerDefinitions"][0]["name"] = "app"
+    (root / "deploy/web.json").write_text(json.dumps(taskdef, indent=2) + "\n", encoding="utf-8")
+    git("add", "deploy/web.json", cwd=root)
+    staged = pre_commit("run", cwd=root, home=pre_commit_home)  # the staged files only
+    assert staged.returncode == 1, output(staged)
+    assert hook_report(staged.stdout)[2] == ["services/web.json:10:7: error TDL801"], staged.stdout

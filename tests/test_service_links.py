@@ -319,3 +319,23 @@ def test_pre_commit_finds_a_changed_services_task_definition_in_the_repository(t
     # Named without --pre-commit, the run holds what it is given, and says so.
     rules = {f["rule"] for f in lint(tmp_path, "services/web.json").findings}
     assert "TDL800" in rules and "TDL801" not in rules
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(TASKDEF),
+        '{"family": "web", "containerDefinitions": [{"name": "app", "image": "repo:${TAG}", "memory": ${MEM}}]}',
+        '{"family": "web", "cpu": null, "containerDefinitions": [{"name": "app", "image": "x"}]}',
+    ],
+)
+def test_a_task_definition_read_for_a_service_is_the_one_linted(text: str) -> None:
+    """For a service of another file a task definition is read without mapping its positions; what the
+    checks see of it is the same."""
+    from taskdeflint.readers.document import load
+
+    mapped = load(text.encode(), name="web.json")
+    bare = load(text.encode(), name="web.json", positions=False)
+    assert mapped is not None and bare is not None
+    assert [repr(t.taskdef.data) for t in bare.targets] == [repr(t.taskdef.data) for t in mapped.targets]
+    assert [t.taskdef.data for t in bare.targets]

@@ -188,7 +188,11 @@ class Linter:
         with path.open("rb") as stream:
             data = stream.read(self.policy.max_bytes + 1)
         loaded = load(
-            data, max_bytes=self.policy.max_bytes, name=path.name, placeholders=self.policy.placeholders
+            data,
+            max_bytes=self.policy.max_bytes,
+            name=path.name,
+            placeholders=self.policy.placeholders,
+            positions=False,  # nothing is reported in it here
         )
         return [] if loaded is None else [target.taskdef for target in loaded.targets]
 

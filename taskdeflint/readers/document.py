@@ -154,13 +154,15 @@ def load(
     max_bytes: int = MAX_BYTES,
     name: str = "",
     placeholders: tuple[str, ...] | None = (),
+    positions: bool = True,
 ) -> Loaded | None:
     """Everything the linter needs from one file's bytes.
 
     Returns None for a file found by searching a folder that turns out not to be a task definition:
     such files are skipped silently. A file named explicitly always yields a result. `name` (the file's
     name) tells YAML from JSON. `placeholders` are the config's own placeholder syntaxes (regular
-    expressions) beside the built-in ones; None turns recognition off.
+    expressions) beside the built-in ones; None turns recognition off. Without `positions`, a JSON task
+    definition is read without mapping where its values are (for what a service of another file needs).
     """
     expression = None if placeholders is None else placeholder_pattern(placeholders)
     loaded = Loaded(unreadable=True)  # until it is parsed
@@ -183,7 +185,7 @@ def load(
 
         if not yamlsource.parse(text, loaded):
             return loaded
-    elif not parse(text, loaded, expression, placeholders or ()):
+    elif not parse(text, loaded, expression, placeholders or (), positions=positions):
         return loaded
     loaded.unreadable = False
     embedded = _embedded(loaded)

@@ -73,10 +73,17 @@ def _parse_long_int(digits: str) -> int | float:
 
 
 def parse(
-    text: str, loaded: Loaded, placeholders: re.Pattern[str] | None = None, extra: tuple[str, ...] = ()
+    text: str,
+    loaded: Loaded,
+    placeholders: re.Pattern[str] | None = None,
+    extra: tuple[str, ...] = (),
+    *,
+    positions: bool = True,
 ) -> bool:
     """Parse JSON and map its positions; False when the document cannot be used. With `placeholders`,
-    a text that is JSON only once rendered (`"cpu": ${CPU}`) is read with those values unknown."""
+    a text that is JSON only once rendered (`"cpu": ${CPU}`) is read with those values unknown. Without
+    `positions` (a task definition read only for what a service of another file needs), a document in
+    the API's shape is not mapped: that scan costs more than the parse, and nothing is reported in it."""
     loaded.text = text
     if not text.strip():
         loaded.raws.append(Raw(INVALID_JSON, "File is empty; expected a JSON object", offset=0))
@@ -114,8 +121,14 @@ def parse(
             )
         )
         return False
+    document = loaded.document
+    embedded = isinstance(document, dict) and any(
+        key in document for key in ("Resources", "AWSTemplateFormatVersion", "format_version")
+    )
+    if not positions and bare is None and not embedded:
+        return True
     try:
-        loaded.positions = positions = scan(source, MAX_DEPTH)
+        loaded.positions = mapped = scan(source, MAX_DEPTH)
     except TooDeep as error:
         loaded.raws.append(
             Raw(
@@ -136,8 +149,8 @@ def parse(
             )
         )
         return False
-    for duplicate in positions.duplicates:
-        line, column = positions.line_col(duplicate.first_offset)
+    for duplicate in mapped.duplicates:
+        line, column = mapped.line_col(duplicate.first_offset)
         loaded.raws.append(
             Raw(
                 DUPLICATE_KEY,
@@ -148,10 +161,10 @@ def parse(
             )
         )
     if bare is not None:
-        positions.text = text
+        mapped.text = text
         _mark_bare(loaded, source, bare)
-    if positions.non_finite:
-        for pointer, offset in positions.non_finite:
+    if mapped.non_finite:
+        for pointer, offset in mapped.non_finite:
             literal = re.match(r"-?[A-Za-z]+", text[offset:])
             word = literal.group() if literal else "NaN"
             loaded.raws.append(Raw(INVALID_JSON, f"{word} is not valid JSON", pointer=pointer, offset=offset))

@@ -158,19 +158,29 @@ def _load_balancer_container(service: Service, index: int, item: dict[str, Any])
     return _container(taskdef, name)
 
 
+def _mappings(*containers: Container) -> list[dict[str, Any]] | None:
+    """The port mapping objects of the containers; None when a portMappings or one of its items is not
+    an object (an unknown value may hide the mapping looked for)."""
+    found: list[dict[str, Any]] = []
+    for container in containers:
+        raw = container.data.get("portMappings", [])
+        if not isinstance(raw, list) or not all(isinstance(mapping, dict) for mapping in raw):
+            return None
+        found.extend(raw)
+    return found
+
+
 # --- TDL802 ----------------------------------------------------------------------------------------
 
 
 def _container_ports(container: Container) -> tuple[list[int], list[tuple[int, int]]] | None:
     """A container's container ports and containerPortRanges; None when one of them is not known."""
-    raw = container.data.get("portMappings", [])
-    if not isinstance(raw, list):
+    mappings = _mappings(container)
+    if mappings is None:
         return None
     ports: list[int] = []
     ranges: list[tuple[int, int]] = []
-    for mapping in raw:
-        if not isinstance(mapping, dict):
-            return None
+    for mapping in mappings:
         if "containerPortRange" in mapping:
             text = mapping["containerPortRange"]
             parsed = parse_port_range(text) if isinstance(text, str) else None
@@ -250,13 +260,11 @@ def _health_check_port(group: TargetGroup) -> int | None:
 def _dynamic_host_port(container: Container, port: int) -> bool:
     """Whether the container maps container port `port`, and each of its mappings of it leaves the host
     port to ECS (`hostPort` 0 or omitted); False when a mapping that could be one of them is not known."""
-    raw = container.data.get("portMappings", [])
-    if not isinstance(raw, list):
+    mappings = _mappings(container)
+    if mappings is None:
         return False
     found = False
-    for mapping in raw:
-        if not isinstance(mapping, dict):
-            return False
+    for mapping in mappings:
         if "containerPort" not in mapping:
             continue
         mapped = integer(mapping["containerPort"])
@@ -273,21 +281,18 @@ def _dynamic_host_port(container: Container, port: int) -> bool:
 
 def _static_host_ports(taskdef: TaskDef) -> set[int] | None:
     """The host ports the task's containers reserve by number; None when one of them is not known."""
+    mappings = _mappings(*taskdef.containers)
+    if mappings is None:
+        return None
     ports: set[int] = set()
-    for container in taskdef.containers:
-        raw = container.data.get("portMappings", [])
-        if not isinstance(raw, list):
+    for mapping in mappings:
+        if mapping.get("hostPort") is None:
+            continue
+        number = integer(mapping["hostPort"])
+        if number is None:
             return None
-        for mapping in raw:
-            if not isinstance(mapping, dict):
-                return None
-            if mapping.get("hostPort") is None:
-                continue
-            number = integer(mapping["hostPort"])
-            if number is None:
-                return None
-            if number != 0:
-                ports.add(number)
+        if number != 0:
+            ports.add(number)
     return ports
 
 
@@ -574,18 +579,15 @@ def _port_names(taskdef: TaskDef) -> set[str] | None:
     unknown container, mapping or name)."""
     if _known_names(taskdef) is None:
         return None
+    mappings = _mappings(*taskdef.containers)
+    if mappings is None:
+        return None
     names: set[str] = set()
-    for container in taskdef.containers:
-        raw = container.data.get("portMappings", [])
-        if not isinstance(raw, list):
-            return None
-        for mapping in raw:
-            if not isinstance(mapping, dict):
+    for mapping in mappings:
+        if "name" in mapping:
+            if not isinstance(mapping["name"], str):
                 return None
-            if "name" in mapping:
-                if not isinstance(mapping["name"], str):
-                    return None
-                names.add(mapping["name"])
+            names.add(mapping["name"])
     return names
 
 

@@ -911,6 +911,29 @@ RULE_CASES: dict[str, tuple[list[tuple[str, str | None, str]], list[Op], tuple[s
         ],
         ("service", "ServiceRegistries/1"),
     ),
+    "TDL825": (
+        [
+            ("NetworkMode: awsvpc", "NetworkMode: bridge", "taskdef"),
+            ("                - FARGATE", "                - EC2", "taskdef"),
+            ("LaunchType: FARGATE", "LaunchType: EC2", "service"),
+            ("NetworkConfiguration", None, "service"),
+            ("TargetType: ip", "TargetType: instance", "tg"),
+            (
+                "HealthCheckPath: /web/health\n",
+                'HealthCheckPath: /web/health\n            HealthCheckPort: "8080"\n',
+                "tg",
+            ),
+        ],
+        [
+            ("set", "taskdef", "NetworkMode", "bridge"),
+            ("set", "taskdef", "RequiresCompatibilities", ["EC2"]),
+            ("set", "service", "LaunchType", "EC2"),
+            ("del", "service", "NetworkConfiguration", None),
+            ("set", "tg", "TargetType", "instance"),
+            ("set", "tg", "HealthCheckPort", "8080"),
+        ],
+        ("service", "LoadBalancers/0/TargetGroupArn"),
+    ),
 }
 
 

@@ -496,6 +496,13 @@ RULES = [
     ("TDL820", 244, 13, "2/values/scheduling_strategy", "aws_ecs_service.daemon_on_fargate"),
     ("TDL821", 1170, 13, "13/values/platform_version", "aws_ecs_service.platform_on_ec2"),
     ("TDL823", 135, 17, "1/values/load_balancer/0/elb_name", "aws_ecs_service.classic_elb"),
+    (
+        "TDL825",
+        2782,
+        15,
+        "40/values/load_balancer/0/target_group_arn",
+        "aws_ecs_service.fixed_health_port",
+    ),
 ]
 
 
@@ -536,6 +543,7 @@ UNKNOWN = {
     "aws_ecs_service.launch_and_capacity": ("capacity_provider_strategy", "TDL806"),
     "aws_lb_target_group.instance": ("target_type", "TDL803"),
     "aws_service_discovery_service.a": ("dns_config", "TDL812"),
+    "aws_lb_target_group.fixed_health_port": ("health_check", "TDL825"),
 }
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from taskdeflint.checks.common import integer, task_cpu
 from taskdeflint.checks.networking import network_mode, parse_port_range
-from taskdeflint.model import Container, Service, TaskDef
+from taskdeflint.model import Container, Service, TargetGroup, TaskDef
 from taskdeflint.readers.cfnresources import FORM as CLOUDFORMATION
 from taskdeflint.readers.services import CREATE, UPDATE
 
@@ -158,19 +158,29 @@ def _load_balancer_container(service: Service, index: int, item: dict[str, Any])
     return _container(taskdef, name)
 
 
+def _mappings(*containers: Container) -> list[dict[str, Any]] | None:
+    """The port mapping objects of the containers; None when a portMappings or one of its items is not
+    an object (an unknown value may hide the mapping looked for)."""
+    found: list[dict[str, Any]] = []
+    for container in containers:
+        raw = container.data.get("portMappings", [])
+        if not isinstance(raw, list) or not all(isinstance(mapping, dict) for mapping in raw):
+            return None
+        found.extend(raw)
+    return found
+
+
 # --- TDL802 ----------------------------------------------------------------------------------------
 
 
 def _container_ports(container: Container) -> tuple[list[int], list[tuple[int, int]]] | None:
     """A container's container ports and containerPortRanges; None when one of them is not known."""
-    raw = container.data.get("portMappings", [])
-    if not isinstance(raw, list):
+    mappings = _mappings(container)
+    if mappings is None:
         return None
     ports: list[int] = []
     ranges: list[tuple[int, int]] = []
-    for mapping in raw:
-        if not isinstance(mapping, dict):
-            return None
+    for mapping in mappings:
         if "containerPortRange" in mapping:
             text = mapping["containerPortRange"]
             parsed = parse_port_range(text) if isinstance(text, str) else None
@@ -233,6 +243,84 @@ def target_type_network_mode(service: Service) -> Iterator[tuple[str, str]]:
                 f'loadBalancers[{index}] targets a target group of target type "{kind}", which is '
                 f'incompatible with the task definition\'s network mode "{mode}" (it needs "{want}")',
             )
+
+
+# --- TDL825 ----------------------------------------------------------------------------------------
+
+
+def _health_check_port(group: TargetGroup) -> int | None:
+    """The target group's `HealthCheckPort` when it is a port number; None when it is `traffic-port`
+    (also its default), absent, or not known before deployment."""
+    value = group.data.get("HealthCheckPort")
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return integer(value)
+
+
+def _dynamic_host_port(container: Container, port: int) -> bool:
+    """Whether the container maps container port `port`, and each of its mappings of it leaves the host
+    port to ECS (`hostPort` 0 or omitted); False when a mapping that could be one of them is not known."""
+    mappings = _mappings(container)
+    if mappings is None:
+        return False
+    found = False
+    for mapping in mappings:
+        if "containerPort" not in mapping:
+            continue
+        mapped = integer(mapping["containerPort"])
+        if mapped is None:
+            return False
+        if mapped != port:
+            continue
+        host = mapping.get("hostPort")
+        if host is not None and integer(host) != 0:
+            return False
+        found = True
+    return found
+
+
+def _static_host_ports(taskdef: TaskDef) -> set[int] | None:
+    """The host ports the task's containers reserve by number; None when one of them is not known."""
+    mappings = _mappings(*taskdef.containers)
+    if mappings is None:
+        return None
+    ports: set[int] = set()
+    for mapping in mappings:
+        if mapping.get("hostPort") is None:
+            continue
+        number = integer(mapping["hostPort"])
+        if number is None:
+            return None
+        if number != 0:
+            ports.add(number)
+    return ports
+
+
+def dynamic_host_port_health_check(service: Service) -> Iterator[tuple[str, str]]:
+    """TDL825: a target group health-checks a fixed port, and the bridge task's port is a dynamic one."""
+    taskdef = service.taskdef
+    if taskdef is None or _mode(taskdef) != "bridge":
+        return
+    for index, item in service.items("loadBalancers"):
+        group = service.target_group(index)
+        port = integer(item.get("containerPort"))
+        if group is None or group.target_type != "instance" or port is None:
+            continue
+        checked = _health_check_port(group)
+        container = _load_balancer_container(service, index, item)
+        if checked is None or container is None or not _dynamic_host_port(container, port):
+            continue
+        # A port the task itself reserves on the instance is reached: a health endpoint of its own.
+        reserved = _static_host_ports(taskdef)
+        if reserved is None or checked in reserved:
+            continue
+        yield (
+            f"/loadBalancers/{index}/targetGroupArn",
+            f"loadBalancers[{index}] targets a target group whose HealthCheckPort is {checked}, but "
+            f"{container.label} maps container port {port} to a dynamic host port (bridge mode, hostPort "
+            f"0 or omitted): the health checks go to port {checked} of the instance, not to the task, so "
+            'its targets never become healthy (use HealthCheckPort "traffic-port")',
+        )
 
 
 # --- TDL804, TDL805 ---------------------------------------------------------------------------------
@@ -491,18 +579,15 @@ def _port_names(taskdef: TaskDef) -> set[str] | None:
     unknown container, mapping or name)."""
     if _known_names(taskdef) is None:
         return None
+    mappings = _mappings(*taskdef.containers)
+    if mappings is None:
+        return None
     names: set[str] = set()
-    for container in taskdef.containers:
-        raw = container.data.get("portMappings", [])
-        if not isinstance(raw, list):
-            return None
-        for mapping in raw:
-            if not isinstance(mapping, dict):
+    for mapping in mappings:
+        if "name" in mapping:
+            if not isinstance(mapping["name"], str):
                 return None
-            if "name" in mapping:
-                if not isinstance(mapping["name"], str):
-                    return None
-                names.add(mapping["name"])
+            names.add(mapping["name"])
     return names
 
 

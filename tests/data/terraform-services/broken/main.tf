@@ -796,3 +796,76 @@ resource "aws_ecs_service" "classic_elb" {
     rollback = true
   }
 }
+
+# TDL825: dynamic host ports behind a target group that health-checks a fixed port of the instance
+resource "aws_ecs_task_definition" "dynamic" {
+  family                   = "shop-dynamic"
+  requires_compatibilities = ["EC2"]
+  network_mode             = "bridge"
+  execution_role_arn       = aws_iam_role.execution.arn
+  container_definitions = jsonencode([{
+    name         = "app"
+    image        = "public.ecr.aws/nginx/nginx:1.27"
+    essential    = true
+    memory       = 256
+    portMappings = [{ containerPort = 8080, protocol = "tcp" }]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = "/ecs/shop"
+        awslogs-region        = "eu-west-1"
+        awslogs-stream-prefix = "dynamic"
+      }
+    }
+  }])
+}
+
+resource "aws_lb_target_group" "fixed_health_port" {
+  name        = "shop-fixed-health-port"
+  port        = 8080
+  protocol    = "HTTP"
+  target_type = "instance"
+  vpc_id      = var.vpc_id
+
+  health_check {
+    path = "/health"
+    port = "8080"
+  }
+}
+
+resource "aws_lb_listener_rule" "fixed_health_port" {
+  listener_arn = aws_lb_listener.http.arn
+  priority     = 50
+
+  action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.fixed_health_port.arn
+  }
+
+  condition {
+    path_pattern {
+      values = ["/status/*"]
+    }
+  }
+}
+
+resource "aws_ecs_service" "fixed_health_port" {
+  name            = "fixed-health-port"
+  cluster         = "shop"
+  task_definition = aws_ecs_task_definition.dynamic.arn
+  desired_count   = 2
+  launch_type     = "EC2"
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.fixed_health_port.arn
+    container_name   = "app"
+    container_port   = 8080
+  }
+
+  depends_on = [aws_lb_listener_rule.fixed_health_port]
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+}

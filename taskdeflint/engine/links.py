@@ -51,15 +51,15 @@ def _matches(wanted: tuple[str, int | None], have: tuple[str, int | None] | None
 
 @dataclass
 class Links:
-    """The task definitions of the whole run, for services that name theirs by family.
+    """The task definitions of the whole run, for services that name theirs by family (the second pass;
+    in the first, a service that needs another file leaves its file for it).
 
-    `families` lists, for each family, the files whose task definitions have it; None while the run's
-    files are still being read (then a service that needs another file is left for the second pass).
-    `read` gives the task definitions of a file.
+    `families` lists, for each family, the files whose task definitions have it; `read` gives the task
+    definitions of a file.
     """
 
     read: Callable[[Path], list[TaskDef]]
-    families: dict[str, list[Path]] | None = None
+    families: dict[str, list[Path]]
     # The task definition files that an ecspresso config may tie a service definition to (None: any);
     # with `ecspresso` false, none.
     only: frozenset[Path] | None = None
@@ -83,11 +83,9 @@ class Links:
             self._cache[path] = found
         return found
 
-    def by_reference(self, wanted: tuple[str, int | None], near: Path | None) -> list[TaskDef] | None:
+    def by_reference(self, wanted: tuple[str, int | None], near: Path | None) -> list[TaskDef]:
         """The task definitions of the run that `wanted` names (those in the service's own folder when
-        there are several), or None when the run is not read yet."""
-        if self.families is None:
-            return None
+        there are several)."""
         paths = self.families.get(wanted[0], [])
         if not paths and self.search is not None:
             paths = self.search(wanted[0])
@@ -248,8 +246,6 @@ def _find(
     if links is None:
         return None, ""
     elsewhere = links.by_reference(wanted, location)
-    if elsewhere is None:
-        return None, ""
     if elsewhere:
         return elsewhere, ""
     return [], (

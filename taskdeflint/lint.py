@@ -357,11 +357,11 @@ def _taskdef_marked(data: bytes) -> bool:
 
 
 def _service_marked(data: bytes) -> bool:
-    from taskdeflint.readers.services import MARKERS
+    from taskdeflint.readers.services import has_marker
 
-    return any(
+    return has_marker(data) or any(
         marker in data for marker in (b"serviceName", b"AWS::ECS::Service", b"aws_ecs_service")
-    ) or any(marker.encode() in data for marker in MARKERS)
+    )
 
 
 def _services_of_changed(

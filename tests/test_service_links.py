@@ -339,3 +339,20 @@ def test_a_task_definition_read_for_a_service_is_the_one_linted(text: str) -> No
     assert mapped is not None and bare is not None
     assert [repr(t.taskdef.data) for t in bare.targets] == [repr(t.taskdef.data) for t in mapped.targets]
     assert [t.taskdef.data for t in bare.targets]
+
+
+def test_an_ecspresso_service_definition_of_one_member_is_one_when_its_config_names_it(
+    tmp_path: Path,
+) -> None:
+    """ecspresso's own DAEMON example is `{"schedulingStrategy": "DAEMON"}`: too little to tell a service
+    by, unless the config beside it names it as the service definition."""
+    write(tmp_path, "ecs-service-def.json", {"schedulingStrategy": "DAEMON"})
+    write(tmp_path, "ecs-task-def.json", TASKDEF)
+    alone = lint(tmp_path, "ecs-service-def.json")
+    assert [f["rule"] for f in alone.findings] == ["TDL004"]
+    write(tmp_path, "ecspresso.yml", ECSPRESSO)
+    result = lint(tmp_path, ".")
+    found = [
+        (f["path"], f["rule"], f["line"]) for f in result.findings if f["path"] == "ecs-service-def.json"
+    ]
+    assert found == [("ecs-service-def.json", "TDL804", 1)]

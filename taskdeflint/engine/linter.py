@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from taskdeflint.config import Suppression, glob_match
 from taskdeflint.engine.catalogue import TASK_DEFINITION, Catalogue, CheckFunction, Rule, describe
-from taskdeflint.engine.links import Connected, Links, connect
+from taskdeflint.engine.links import Connected, Links, connect, ecspresso_taskdef
 from taskdeflint.engine.masking import hidden_values, mask
 from taskdeflint.engine.userrules import DEFAULT_TIMEOUT, RuleFailure, guard
 from taskdeflint.fastschema import Schema
 from taskdeflint.findings import Finding, Severity
 from taskdeflint.model import Service
 from taskdeflint.positions import join
-from taskdeflint.readers import base
+from taskdeflint.readers import base, services
 from taskdeflint.readers.document import load
 from taskdeflint.readers.unknown import TOO_MANY_WORLDS, PartialTaskDef, certain, is_unknown, too_many_worlds
 
@@ -255,6 +255,21 @@ class Linter:
             name=path,
             placeholders=self.policy.placeholders,
         )
+        if (
+            (loaded is None or any(raw.rule == base.NOT_A_TASK_DEFINITION for raw in loaded.raws))
+            and location is not None
+            and services.has_marker(data)
+            and ecspresso_taskdef(location) is not None
+        ):
+            # An ecspresso service definition too short to tell by its members (a DAEMON service).
+            loaded = load(
+                data,
+                explicit=explicit,
+                max_bytes=self.policy.max_bytes,
+                name=path,
+                placeholders=self.policy.placeholders,
+                service_definition=True,
+            )
         if loaded is None:
             return None
         if built or (location is not None and any(t.kind is base.Kind.CONTAINERS for t in loaded.targets)):

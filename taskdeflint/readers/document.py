@@ -155,6 +155,7 @@ def load(
     name: str = "",
     placeholders: tuple[str, ...] | None = (),
     positions: bool = True,
+    service_definition: bool = False,
 ) -> Loaded | None:
     """Everything the linter needs from one file's bytes.
 
@@ -163,6 +164,7 @@ def load(
     name) tells YAML from JSON. `placeholders` are the config's own placeholder syntaxes (regular
     expressions) beside the built-in ones; None turns recognition off. Without `positions`, a JSON task
     definition is read without mapping where its values are (for what a service of another file needs).
+    `service_definition`: an ecspresso config names the file as its service definition.
     """
     expression = None if placeholders is None else placeholder_pattern(placeholders)
     loaded = Loaded(unreadable=True)  # until it is parsed
@@ -205,7 +207,7 @@ def load(
     if isinstance(targets, str | tuple):
         from taskdeflint.readers import services
 
-        found = services.find(loaded.document)
+        found = services.find(loaded.document, service_definition)
         if found is not None:
             loaded.resources = found
             targets = []

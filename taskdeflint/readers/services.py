@@ -85,6 +85,14 @@ RUN_TASK = frozenset(
 )
 
 
+def has_marker(data: bytes) -> bool:
+    """Whether a file's bytes name a member only a service has (before any parsing)."""
+    return any(marker in data for marker in _MARKER_BYTES)
+
+
+_MARKER_BYTES = tuple(sorted(marker.encode() for marker in MARKERS))
+
+
 def _is_service(value: object, named: str = "") -> bool:
     """A service in the API's shape: with a `named` member (`serviceName`, `service`), that name beside
     `taskDefinition` or a member only a service has; without a name (ecspresso), two such members. Either
@@ -104,8 +112,10 @@ def _is_service(value: object, named: str = "") -> bool:
     return known * 2 > len(value)
 
 
-def find(document: object) -> list[Placed] | None:
-    """The services of a document in the API's shape, or None when it is no such document."""
+def find(document: object, named_by_ecspresso: bool = False) -> list[Placed] | None:
+    """The services of a document in the API's shape, or None when it is no such document.
+    `named_by_ecspresso`: an ecspresso config names the file as its service definition, which is then
+    one whatever few members it has (`{"schedulingStrategy": "DAEMON"}`)."""
     if not isinstance(document, dict):
         return None
     services = document.get("services")
@@ -124,6 +134,8 @@ def find(document: object) -> list[Placed] | None:
         and not RUN_TASK.intersection(document)
         and _is_service(document)
     ):
+        return [_placed(ECSPRESSO, document, "")]
+    if named_by_ecspresso and "serviceName" not in document and "service" not in document:
         return [_placed(ECSPRESSO, document, "")]
     return None
 

@@ -974,3 +974,24 @@ def test_a_service_is_called_by_its_name_or_the_service(tmp_path: Path, name: st
     construct = ", construct ForumStack/Web/Service/Service" if name == CDK else ""
     assert finding["message"].startswith(f"{called} deploys by rolling update")
     assert finding["message"].endswith(f"(resource {IDS[name]['service']}{construct})")
+
+
+def test_an_unknown_service_property_is_what_cloudformation_refuses(tmp_path: Path) -> None:
+    """CloudFormation refuses a property AWS::ECS::Service does not have ("Encountered unsupported
+    property"); a misspelt `LoadBalancer` would otherwise leave the load balancer unchecked."""
+    text = SERVICE_ONLY.replace(
+        "      PlacementStrategies:", "      LoadBalancer: []\n      PlacementStrategies:"
+    )
+    result = run(tmp_path, "service.yaml", text)
+    rows = [
+        (f["rule"], f["line"], f["column"], f["message"]) for f in result.findings if f["rule"] == "TDL003"
+    ]
+    assert rows == [
+        (
+            "TDL003",
+            15,
+            7,
+            'AWS::ECS::Service: unknown property "LoadBalancer" (did you mean "LoadBalancers"?) (resource Api)',
+        )
+    ]
+    assert [f for f in run(tmp_path, "service.yaml", SERVICE_ONLY).findings if f["rule"] == "TDL003"] == []

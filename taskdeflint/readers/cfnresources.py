@@ -16,8 +16,10 @@ create the resource after that one too: it joins `DependsOn` in the resource's `
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from taskdeflint.model import DiscoveryService, Listener, ListenerRule, Resource, Service, TargetGroup
@@ -265,6 +267,49 @@ def place(loaded: Loaded, template: Template, resources: dict[str, Any]) -> list
     return placed
 
 
+# AWS::ECS::Service's properties (its CloudFormation resource schema, as the CDK's CfnServiceProps lists
+# them); CloudFormation refuses any other ("Encountered unsupported property"). A property the ECS API
+# model's CreateService has is taken too, so that one added to both since is no false error.
+SERVICE_PROPERTIES = frozenset(
+    {
+        "AvailabilityZoneRebalancing",
+        "CapacityProviderStrategy",
+        "Cluster",
+        "DeploymentConfiguration",
+        "DeploymentController",
+        "DesiredCount",
+        "EnableECSManagedTags",
+        "EnableExecuteCommand",
+        "ForceNewDeployment",
+        "HealthCheckGracePeriodSeconds",
+        "LaunchType",
+        "LoadBalancers",
+        "NetworkConfiguration",
+        "PlacementConstraints",
+        "PlacementStrategies",
+        "PlatformVersion",
+        "PropagateTags",
+        "Role",
+        "SchedulingStrategy",
+        "ServiceConnectConfiguration",
+        "ServiceName",
+        "ServiceRegistries",
+        "Tags",
+        "TaskDefinition",
+        "VolumeConfigurations",
+        "VpcLatticeConfigurations",
+    }
+)
+
+
+@cache
+def _service_properties() -> frozenset[str]:
+    from taskdeflint.data import service_schema
+
+    create = service_schema()["$defs"]["CreateServiceRequest"]["properties"]
+    return SERVICE_PROPERTIES | {_cfn_name(member) for member in create}
+
+
 def _depends_on(resource: dict[str, Any], waits: list[str]) -> tuple[str, ...]:
     """What a resource waits for: the resources it refers to, and those its `DependsOn` names."""
     depends = resource.get("DependsOn")
@@ -297,6 +342,18 @@ def _placed(
             Raw(SCHEMA_VIOLATION, f"Properties must be an object ({words})", pointer=join(base, "Properties"))
         )
         return None
+    if kind is Service:
+        for key in properties:
+            if isinstance(key, str) and key not in _service_properties():
+                close = difflib.get_close_matches(key, sorted(_service_properties()), n=1, cutoff=0.75)
+                hint = f' (did you mean "{close[0]}"?)' if close else ""
+                loaded.raws.append(
+                    Raw(
+                        SCHEMA_VIOLATION,
+                        f'{SERVICE}: unknown property "{key}"{hint} ({words})',
+                        pointer=join(at, key),
+                    )
+                )
     data = converter.convert(properties, at, "")
     if not isinstance(data, dict):
         data = {}  # Properties made by a function (Fn::If): nothing of them is known

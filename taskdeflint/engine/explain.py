@@ -45,24 +45,20 @@ def explain(rule: Rule, heading: str = "#") -> str:
         parts.append("```")
         parts.append("")
         if example.taskdef is not None:
-            parts.append("The task definition it runs, linted beside it:")
-            parts.append("")
-            parts.append("```json")
-            parts.append(_shown(example.taskdef))
-            parts.append("```")
-            parts.append("")
+            parts += _block("The task definition it runs, linted beside it:", "json", example.taskdef)
         if example.dockerfile is not None:
-            parts.append("The Dockerfile that builds the first container's image:")
-            parts.append("")
-            parts.append("```dockerfile")
-            parts.append(_shown(example.dockerfile))
-            parts.append("```")
-            parts.append("")
+            intro = "The Dockerfile that builds the first container's image:"
+            parts += _block(intro, "dockerfile", example.dockerfile)
         if example.pointers:
             flagged = ", ".join(f"`{p}`" if p else "the whole document" for p in example.pointers)
             parts.append(f"Flags: {flagged}")
             parts.append("")
     return "\n".join(parts)
+
+
+def _block(intro: str, language: str, text: str) -> list[str]:
+    """A file an example comes with: a line saying what it is, then the file as a fenced block."""
+    return [intro, "", f"```{language}", _shown(text), "```", ""]
 
 
 def anchor(rule: Rule) -> str:

@@ -248,13 +248,15 @@ class Linter:
         containers whose image `taskdeflint build` renders. `location` is where the file is on disk. With
         `rule_failures`, a user's rule that fails is named in the result's `errors` and the file's other
         findings are kept; otherwise what it raised is raised."""
-        loaded = load(
+        read = partial(
+            load,
             data,
             explicit=explicit,
             max_bytes=self.policy.max_bytes,
             name=path,
             placeholders=self.policy.placeholders,
         )
+        loaded = read()
         if (
             (loaded is None or any(raw.rule == base.NOT_A_TASK_DEFINITION for raw in loaded.raws))
             and location is not None
@@ -262,14 +264,7 @@ class Linter:
             and ecspresso_taskdef(location) is not None
         ):
             # An ecspresso service definition too short to tell by its members (a DAEMON service).
-            loaded = load(
-                data,
-                explicit=explicit,
-                max_bytes=self.policy.max_bytes,
-                name=path,
-                placeholders=self.policy.placeholders,
-                service_definition=True,
-            )
+            loaded = read(service_definition=True)
         if loaded is None:
             return None
         if built or (location is not None and any(t.kind is base.Kind.CONTAINERS for t in loaded.targets)):

@@ -10,9 +10,9 @@ documents that hold task definitions as resources.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from taskdeflint.model import TaskDef
+from taskdeflint.readers import services
 from taskdeflint.readers.base import (
     INVALID_ENCODING,
     MAX_BYTES,
@@ -205,8 +205,6 @@ def load(
         drop_nulls(loaded)
     targets = find_targets(loaded.document)
     if isinstance(targets, str | tuple):
-        from taskdeflint.readers import services
-
         found = services.find(loaded.document, service_definition)
         if found is not None:
             loaded.resources = found
@@ -238,15 +236,6 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-@cache
-def _service_markers() -> tuple[bytes, ...]:
-    """The members only a service has: an ecspresso service definition has no serviceName, and a DAEMON
-    service no desiredCount (nor, often, a load balancer)."""
-    from taskdeflint.readers.services import MARKERS
-
-    return tuple(sorted(marker.encode() for marker in MARKERS))
-
-
 def looks_like_task_definition(data: bytes) -> bool:
     """A cheap test for files found by searching a folder, before any parsing.
 
@@ -265,7 +254,7 @@ def looks_like_task_definition(data: bytes) -> bool:
         or b"AWS::ECS::TaskDefinition" in data
         or (b"format_version" in data and b"aws_ecs_task_definition" in data)
         or b"serviceName" in data
-        or any(marker in data for marker in _service_markers())
+        or services.has_marker(data)
         or b"AWS::ECS::Service" in data
         or b"AWS::ElasticLoadBalancingV2::ListenerRule" in data
         or (b"format_version" in data and (b"aws_ecs_service" in data or b"_listener_rule" in data))

@@ -190,11 +190,11 @@ class Service(Resource):
     """An ECS service, in the ECS API's names (`CreateService` input).
 
     `taskdef` is its task definition once the run has found it (in the same document by reference, in
-    another file by family or ARN, or through ecspresso's config); `taskdef_note` says why it was not.
+    another file by family or ARN, or through ecspresso's config).
     """
 
     kind = "service"
-    __slots__ = ("form", "taskdef", "taskdef_note")
+    __slots__ = ("form", "taskdef")
 
     def __init__(
         self,
@@ -206,7 +206,6 @@ class Service(Resource):
     ) -> None:
         super().__init__(data, key, label, refs, depends_on)
         self.taskdef: TaskDef | None = None
-        self.taskdef_note = ""
         # What the document is (`readers.base.Placed.form`, set by `engine.links.connect`), for checks
         # whose answer depends on the tool that deploys it: ecspresso reads its service definition as
         # the ECS API's Service; a Terraform plan or state reports what the provider read back.

@@ -181,13 +181,12 @@ def connect(loaded: base.Loaded, links: Links | None, location: Path | None) -> 
         if not isinstance(service, Service):
             continue
         service.form = placed.form
-        found, note = _find(service, graph, loaded.targets, links, location, placed.form)
+        found, note = _find(service, graph, loaded.targets, links, location)
         if found is None:
             out.pending = True
             continue
         out.candidates[number] = found
         service.taskdef = found[0] if found else None
-        service.taskdef_note = note
         if not found and note:
             pointer = "/taskDefinition" if "taskDefinition" in service.data else ""
             raw = base.Raw(TASKDEF_NOT_LINTED, note, placed.to_document(pointer))
@@ -201,7 +200,6 @@ def _find(
     targets: Iterable[base.Target],
     links: Links | None,
     location: Path | None,
-    form: str,
 ) -> tuple[list[TaskDef] | None, str]:
     """The candidates for the service's task definition (None: only the second pass can tell) and, when
     there is none, why."""
@@ -225,7 +223,7 @@ def _find(
                     f"The task definition that ecspresso's config names for {name} ({path.name}) could "
                     "not be read; the checks that compare the service with it were skipped"
                 )
-        if form == services.ECSPRESSO:
+        if service.form == services.ECSPRESSO:
             return [], (
                 f"The task definition of {name} is not named in the file, and no ecspresso config beside "
                 "it names the file as its service_definition; the checks that compare the service with "

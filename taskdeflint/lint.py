@@ -286,6 +286,16 @@ def _is_heavy(source: files.Source) -> bool:
         return False
 
 
+def _families(done: list[tuple[files.Source, FileResult | files.ReadError | None]]) -> dict[str, list[Path]]:
+    """For each family of the task definitions linted, the files that hold it."""
+    families: dict[str, list[Path]] = {}
+    for source, result in done:
+        if isinstance(result, FileResult) and source.path is not None:
+            for family in dict.fromkeys(result.families):
+                families.setdefault(family, []).append(source.path)
+    return families
+
+
 def _second_pass(
     linter: Linter,
     done: list[tuple[files.Source, FileResult | files.ReadError | None]],
@@ -296,11 +306,7 @@ def _second_pass(
     (for pre-commit) a family the run lacks among the repository's files."""
     if not any(isinstance(result, FileResult) and result.pending for _, result in done):
         return done
-    families: dict[str, list[Path]] = {}
-    for source, result in done:
-        if isinstance(result, FileResult) and source.path is not None:
-            for family in dict.fromkeys(result.families):
-                families.setdefault(family, []).append(source.path)
+    families = _families(done)
     linter.links = Links(
         linter.read_taskdefs, families, search=repository.taskdef_files if repository is not None else None
     )
@@ -376,15 +382,8 @@ def _services_of_changed(
     reported at the service: the findings the service has with these task definitions and not without
     them. The service's own findings that need no task definition are left to the commits that change it.
     """
-    changed: dict[str, list[Path]] = {}
-    linted: set[str] = set()
-    for source, result in done:
-        if source.path is None:
-            continue
-        linted.add(os.path.realpath(source.path))
-        if isinstance(result, FileResult):
-            for family in dict.fromkeys(result.families):
-                changed.setdefault(family, []).append(source.path)
+    changed = _families(done)
+    linted = {os.path.realpath(source.path) for source, _ in done if source.path is not None}
     if not changed:
         return []
     paths = frozenset(p.resolve() for found in changed.values() for p in found)

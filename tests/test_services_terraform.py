@@ -33,7 +33,7 @@ def load(path: Path, text: str | None = None) -> base.Loaded:
     data = path.read_bytes() if text is None else text.encode()
     loaded = document.load(data, name=path.name)
     assert loaded is not None and not loaded.raws, loaded and loaded.raws
-    connect(loaded, None, None)
+    connect(loaded, None, None, read=lambda path: [])  # a plan ties no file of its own
     return loaded
 
 

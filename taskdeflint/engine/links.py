@@ -165,8 +165,14 @@ class Connected:
     pending: bool = False
 
 
-def connect(loaded: base.Loaded, links: Links | None, location: Path | None) -> Connected:
-    """Give each resource its document's graph and each service its task definition."""
+def connect(
+    loaded: base.Loaded,
+    links: Links | None,
+    location: Path | None,
+    read: Callable[[Path], list[TaskDef]],
+) -> Connected:
+    """Give each resource its document's graph and each service its task definition. `read` gives the
+    task definitions of a file (the one an ecspresso config names) while the run has no `links` yet."""
     out = Connected()
     if not loaded.resources:
         return out
@@ -181,7 +187,7 @@ def connect(loaded: base.Loaded, links: Links | None, location: Path | None) -> 
         if not isinstance(service, Service):
             continue
         service.form = placed.form
-        found, note = _find(service, graph, loaded.targets, links, location)
+        found, note = _find(service, graph, loaded.targets, links, location, read)
         if found is None:
             out.pending = True
             continue
@@ -200,6 +206,7 @@ def _find(
     targets: Iterable[base.Target],
     links: Links | None,
     location: Path | None,
+    read: Callable[[Path], list[TaskDef]],
 ) -> tuple[list[TaskDef] | None, str]:
     """The candidates for the service's task definition (None: only the second pass can tell) and, when
     there is none, why."""
@@ -215,8 +222,10 @@ def _find(
         if location is not None:
             path = ecspresso_taskdef(location)
             if path is not None and (links is None or links.ties(path)):
-                reader = links.taskdefs if links is not None else _read_alone
-                found = reader(path)
+                try:
+                    found = links.taskdefs(path) if links is not None else read(path)
+                except OSError:
+                    found = []
                 if found:
                     return found[:1], ""
                 return [], (
@@ -250,14 +259,3 @@ def _find(
         f'Task definition "{reference}" of {name} is not among the files linted; the checks that compare '
         "the service with it were skipped"
     )
-
-
-def _read_alone(path: Path) -> list[TaskDef]:
-    from taskdeflint.readers.document import load
-
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return []
-    loaded = load(data, name=path.name)
-    return [] if loaded is None else [t.taskdef for t in loaded.targets]

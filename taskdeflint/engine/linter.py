@@ -274,7 +274,7 @@ class Linter:
         if dockerfiles:
             for target in loaded.targets:
                 target.taskdef.dockerfiles = dict(dockerfiles)
-        connected = connect(loaded, self.links, location) if loaded.resources else None
+        connected = connect(loaded, self.links, location, self.read_taskdefs) if loaded.resources else None
         where = path if match_path is None else match_path
         ignored = tuple(
             prefix
